@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from alembic.config import Config as AlembicConfig
@@ -33,6 +34,14 @@ SQLModel.metadata.naming_convention = {
 }
 
 EMBEDDED_DATABASE = "hub"
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Runs a repository function on the request's session, one statement at a time."""
+
+    async def __call__(self, query: Callable[..., Awaitable[T]], /, *args: Any) -> T: ...
 
 
 class DatabaseError(Exception):

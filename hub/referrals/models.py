@@ -150,8 +150,9 @@ class Referral(SQLModel, table=True):
         sa.CheckConstraint("closed_at IS NULL OR closed_at >= submitted_at", name="closed_after_submitted"),
         sa.CheckConstraint("updated_at >= submitted_at", name="updated_after_submitted"),
         members_check("sensitivity", Sensitivity, "sensitivity_known"),
-        sa.Index("ix_referral_agency_submitted", "referring_agency_id", sa.text("submitted_at DESC"), "id"),
-        sa.Index("ix_referral_submitted", sa.text("submitted_at DESC"), "id"),
+        # Keyset pages scan these in either direction.
+        sa.Index("ix_referral_agency_submitted", "referring_agency_id", "submitted_at", "id"),
+        sa.Index("ix_referral_submitted", "submitted_at", "id"),
         sa.Index("ix_referral_stage", "stage"),
     )
 

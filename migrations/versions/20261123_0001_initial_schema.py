@@ -258,11 +258,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_referral_agency_submitted",
         "referral",
-        ["referring_agency_id", sa.literal_column("submitted_at DESC"), "id"],
+        ["referring_agency_id", "submitted_at", "id"],
         unique=False,
     )
     op.create_index("ix_referral_stage", "referral", ["stage"], unique=False)
-    op.create_index("ix_referral_submitted", "referral", [sa.literal_column("submitted_at DESC"), "id"], unique=False)
+    op.create_index("ix_referral_submitted", "referral", ["submitted_at", "id"], unique=False)
     op.create_table(
         "allocation",
         sa.Column("referral_id", sa.Uuid(), nullable=False),

@@ -1,0 +1,26 @@
+"""Every query of the agencies domain. Agency names and kinds are public to every principal."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.agencies.models import Agency
+from hub.auth.principal import Principal
+
+
+def readable(principal: Principal) -> sa.Select[tuple[Agency]]:
+    return sa.select(Agency)
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Agency]:
+    rows = (await session.execute(sa.select(Agency).where(Agency.id.in_(ids)))).scalars()
+    return {row.id: row for row in rows}
+
+
+async def by_name(session: AsyncSession, name: str) -> Agency | None:
+    statement = sa.select(Agency).where(sa.func.lower(Agency.name) == name.strip().lower())
+    return (await session.execute(statement)).scalar_one_or_none()

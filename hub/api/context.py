@@ -1,0 +1,66 @@
+"""The typed context every resolver gets: the principal, one database session, fresh dataloaders."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info as StrawberryInfo
+
+from hub.auth.principal import Principal
+from hub.config import Settings
+
+if TYPE_CHECKING:
+    from hub.api.loaders import Loaders
+    from hub.db import Database
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    principal: Principal
+    database: Database
+    settings: Settings
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _session: AsyncSession | None = None
+    # Resolvers run concurrently but a session runs one statement at a time.
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def session(self) -> AsyncSession:
+        """The request's one session, opened on first use; the request commits or rolls back as a whole."""
+        if self._session is None:
+            self._session = self.database.sessions()
+        return self._session
+
+    async def run(self, query: Callable[..., Awaitable[T]], /, *args: Any) -> T:
+        """Run a repository function on the request's session, after any statement already running."""
+        async with self._lock:
+            return await query(self.session, *args)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from hub.api.loaders import Loaders
+
+        return Loaders(self)
+
+    async def finish(self, *, commit: bool) -> None:
+        if self._session is None:
+            return
+        try:
+            if commit:
+                await self._session.commit()
+            else:
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,128 @@
+"""Relay cursor connections over keyset pagination: pages are found by index, never by OFFSET."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from hub.api.errors import bad_input
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+Row = TypeVar("Row")
+Node = TypeVar("Node")
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def size(self) -> int:
+        if self.first is not None and self.last is not None:
+            raise bad_input("Give either `first` or `last`, not both.")
+        size = self.first if self.first is not None else self.last
+        if size is None:
+            return DEFAULT_PAGE_SIZE
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            name = "first" if self.first is not None else "last"
+            raise bad_input(f"`{name}` must be between 0 and {MAX_PAGE_SIZE} (got {size}).")
+        return size
+
+    @property
+    def backwards(self) -> bool:
+        return self.last is not None or (self.before is not None and self.first is None)
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A sort column plus the row id as tie-breaker, and how to carry the column's value in a cursor."""
+
+    column: Any
+    id_column: Any
+    descending: bool
+    value_of: Callable[[Any], Any]
+    encode: Callable[[Any], Any] = lambda v: v
+    decode: Callable[[Any], Any] = lambda v: v
+
+
+def iso_datetime() -> dict[str, Callable[[Any], Any]]:
+    return {"encode": lambda v: v.isoformat(), "decode": datetime.fromisoformat}
+
+
+def encode_cursor(ordering: Ordering, row: Any) -> str:
+    raw = json.dumps([ordering.encode(ordering.value_of(row)), str(row.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(ordering: Ordering, cursor: str, argument: str) -> tuple[Any, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, row_id = json.loads(base64.urlsafe_b64decode(padded))
+        return ordering.decode(value), row_id
+    except (ValueError, TypeError, binascii.Error):
+        raise bad_input(f"`{argument}` is not a cursor this list gave out.") from None
+
+
+def _seek(ordering: Ordering, cursor: str, argument: str, forwards: bool) -> sa.ColumnElement[bool]:
+    value, row_id = decode_cursor(ordering, cursor, argument)
+    left, right = sa.tuple_(ordering.column, ordering.id_column), sa.tuple_(sa.literal(value), sa.literal(row_id))
+    # Rows after the cursor in the requested order.
+    return left < right if ordering.descending == forwards else left > right
+
+
+def _order(ordering: Ordering, forwards: bool) -> list[Any]:
+    descending = ordering.descending == forwards
+    if descending:
+        return [ordering.column.desc(), ordering.id_column.desc()]
+    return [ordering.column.asc(), ordering.id_column.asc()]
+
+
+@dataclass
+class Page(Generic[Row]):
+    rows: Sequence[Row]
+    has_next: bool
+    has_previous: bool
+
+
+async def fetch_page(session: AsyncSession, statement: sa.Select, ordering: Ordering, args: PageArgs) -> Page:
+    """One page of `statement` (already filtered to what the caller may see) in the given order."""
+    size = args.size()
+    forwards = not args.backwards
+    if args.after:
+        statement = statement.where(_seek(ordering, args.after, "after", True))
+    if args.before:
+        statement = statement.where(_seek(ordering, args.before, "before", False))
+    statement = statement.order_by(*_order(ordering, forwards)).limit(size + 1)
+    rows = list((await session.execute(statement)).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forwards:
+        rows.reverse()
+        return Page(rows, has_next=args.before is not None, has_previous=more)
+    return Page(rows, has_next=more, has_previous=args.after is not None)
+
+
+def to_connection(page: Page, ordering: Ordering, make_node: Callable[[Any], Node]) -> relay.Connection[Node]:
+    edges = [relay.Edge(node=make_node(row), cursor=encode_cursor(ordering, row)) for row in page.rows]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

@@ -1,0 +1,103 @@
+"""The GraphQL schema: the domains' Query parts, assembled with the hardening extensions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
+
+from hub.agencies.queries import AgencyQuery
+from hub.agencies.types import AgencyType
+from hub.api.errors import is_expected
+from hub.api.node import NodeQuery
+from hub.auth.types import ViewerQuery
+from hub.facilitators.types import FacilitatorType
+from hub.referrals.queries import ReferralQuery
+from hub.referrals.types import ParticipantType, ReferralType
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+
+@strawberry.type(description="Everything a partner, a portal or the service can read.")
+class Query(NodeQuery, ViewerQuery, ReferralQuery, AgencyQuery):
+    pass
+
+
+class UnitOfWork(SchemaExtension):
+    """One session per request: a mutation without unexpected errors commits, everything else rolls back."""
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None) or []
+        commit = self.execution_context.operation_type == OperationType.MUTATION and all(is_expected(e) for e in errors)
+        await context.finish(commit=commit)
+
+
+def _mask(error: GraphQLError) -> bool:
+    return not is_expected(error)
+
+
+class HubMaskErrors(MaskErrors):
+    """Unexpected errors reach the client as "Unexpected error." with code INTERNAL; the log has the rest."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_mask)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(self.error_message, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
+
+
+class DepthLimit(QueryDepthLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_depth=MAX_DEPTH)
+
+
+class AliasLimit(MaxAliasesLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_alias_count=MAX_ALIASES)
+
+
+class TokenLimit(MaxTokensLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_token_count=MAX_TOKENS)
+
+
+class NoIntrospection(AddValidationRules):
+    def __init__(self) -> None:
+        super().__init__([NoSchemaIntrospectionCustomRule])
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The hub's schema. Extensions are passed as classes so no state is shared between requests."""
+    extensions: list = [UnitOfWork, HubMaskErrors, ParserCache, ValidationCache, DepthLimit, AliasLimit, TokenLimit]
+    if production:
+        extensions.append(NoIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        types=[AgencyType, FacilitatorType, ParticipantType, ReferralType],
+        extensions=extensions,
+        config=StrawberryConfig(relay_max_results=100),
+    )
+
+
+def print_sdl() -> str:
+    """The SDL of the public contract, as committed in schema/hub.graphql."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,131 @@
+"""create_app(): the routes, the GraphQL endpoint behind bearer authentication, and the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from hub.api.context import Context
+from hub.api.errors import ErrorCode
+from hub.api.schema import build_schema
+from hub.auth.bearer import Authenticator, MissingToken
+from hub.auth.keys import KeyRing, ensure_signing_key
+from hub.auth.server import jwks_endpoint, metadata_endpoint, token_endpoint
+from hub.auth.tokens import InvalidToken
+from hub.config import Settings
+from hub.db import Database, DatabaseError, check_schema_current
+
+log = logging.getLogger(__name__)
+REALM = "rj-partner-hub"
+
+
+@dataclass
+class Hub:
+    """What the running app shares between requests."""
+
+    settings: Settings
+    database: Database
+    keyring: KeyRing
+    authenticator: Authenticator
+
+    async def refresh_keys(self) -> None:
+        await self.authenticator.refresh_keys()
+
+
+class HubGraphQL(GraphQL):
+    """Strawberry's ASGI app with the hub's typed context (the principal was set by BearerAuth)."""
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        hub: Hub = request.app.state.hub
+        principal = request.scope.get("hub.principal")
+        if principal is None:
+            raise PermissionError("no principal")  # BearerAuth lets no such request through
+        return Context(principal=principal, database=hub.database, settings=hub.settings)
+
+
+def unauthenticated(error: InvalidToken) -> Response:
+    challenge = f'Bearer realm="{REALM}"'
+    if not isinstance(error, MissingToken):
+        description = str(error).replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    body = {"errors": [{"message": f"Not authenticated: {error}.", "extensions": {"code": ErrorCode.UNAUTHENTICATED}}]}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge})
+
+
+class BearerAuth:
+    """Every GraphQL request acts for a principal: no valid token, no GraphQL (HTTP 401)."""
+
+    def __init__(self, app: GraphQL, *, ide: bool) -> None:
+        self.app = app
+        self.ide = ide
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            if not (self.ide and request.method == "GET" and "text/html" in request.headers.get("accept", "")):
+                hub: Hub = request.app.state.hub
+                try:
+                    scope["hub.principal"] = await hub.authenticator.principal(request.headers.get("authorization"))
+                except InvalidToken as error:
+                    await unauthenticated(error)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+    try:
+        await check_schema_current(hub.database.engine)
+    except DatabaseError as error:
+        return JSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
+    except Exception:  # the database is unreachable; the reason is in the log
+        log.warning("readiness check: database unreachable", exc_info=True)
+        return JSONResponse({"status": "unavailable", "reason": "the database is unreachable"}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+def create_app(settings: Settings, database_url: str | None = None, database: Database | None = None) -> Starlette:
+    """The hub's ASGI app on an already-migrated database: at database_url, or the Database given (tests)."""
+    schema = build_schema(production=settings.is_production)
+    ide = not settings.is_production
+    graphql = HubGraphQL(schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = database is None
+        db = Database.connect(database_url or "", settings) if database is None else database
+        keyring = KeyRing(token_ttl=settings.access_token_ttl)
+        async with db.transaction() as session:
+            await ensure_signing_key(session)
+        async with db.transaction() as session:
+            await keyring.load(session)
+        app.state.hub = Hub(settings, db, keyring, Authenticator(settings, db, keyring))
+        try:
+            yield
+        finally:
+            if owned:
+                await db.dispose()
+
+    routes = [
+        Route("/graphql", BearerAuth(graphql, ide=ide), methods=["GET", "POST"]),
+        Route("/oauth/token", token_endpoint, methods=["POST"]),
+        Route("/oauth/jwks", jwks_endpoint, methods=["GET"]),
+        Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

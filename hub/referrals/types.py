@@ -1,0 +1,246 @@
+"""GraphQL types of the referrals domain. Each field's description says who may read it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import strawberry
+from strawberry import relay
+
+from hub.agencies.types import AgencyType
+from hub.api.context import Info
+from hub.api.permissions import SeesParticipantPersonalDetails, WorksTheCase
+from hub.facilitators.types import FacilitatorType
+from hub.referrals.models import (
+    ConsentState,
+    ContactMethod,
+    IncidentKind,
+    Outcome,
+    ParticipantRole,
+    Sensitivity,
+    Stage,
+)
+from hub.referrals.models import Participant as ParticipantRow
+from hub.referrals.models import Referral as ReferralRow
+from hub.referrals.models import StageEvent as StageEventRow
+
+StageType = strawberry.enum(Stage, description="Where a case is in the restorative process.")
+IncidentKindType = strawberry.enum(IncidentKind, description="What kind of harm or conflict was referred.")
+SensitivityType = strawberry.enum(
+    Sensitivity, description="Flags that restrict allocation to facilitators trained for sensitive cases."
+)
+OutcomeType = strawberry.enum(Outcome, description="How a closed case ended.")
+ParticipantRoleType = strawberry.enum(ParticipantRole, description="A participant's part in the case.")
+ConsentStateType = strawberry.enum(ConsentState, description="Whether a participant has agreed to take part.")
+ContactMethodType = strawberry.enum(ContactMethod, description="How a participant is, or prefers to be, contacted.")
+
+ADULT_AGE = 18
+
+
+def is_child(date_of_birth: date | None, on: date | None = None) -> bool:
+    """Under 18 on the given day (today by default); unknown date of birth counts as not a child."""
+    if date_of_birth is None:
+        return False
+    on = on or date.today()
+    age = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    return age < ADULT_AGE
+
+
+@strawberry.type(description="The officer or member of staff who made the referral.")
+class Referrer:
+    name: str = strawberry.field(description="The referrer's name.")
+    email: str | None = strawberry.field(description="The referrer's work email.")
+    phone: str | None = strawberry.field(description="The referrer's work phone.")
+
+
+@strawberry.type(description="How to reach a participant.")
+class ContactDetails:
+    phone: str | None = strawberry.field(description="Phone number.")
+    email: str | None = strawberry.field(description="Email address.")
+    address: str | None = strawberry.field(description="Postal address.")
+
+
+@strawberry.type(description="What a participant needs to take part.")
+class Needs:
+    interpreter_language: str | None = strawberry.field(description="Language an interpreter is needed for.")
+    accessibility: str | None = strawberry.field(description="Accessibility needs, in the referrer's words.")
+
+
+@strawberry.type(description="Where a participant in custody is held.")
+class Custody:
+    establishment: str = strawberry.field(description="The prison or other establishment.")
+    prison_number: str | None = strawberry.field(description="The prisoner number.")
+
+
+@strawberry.type(name="Participant", description="A person taking part in a case: harmed, responsible or supporting.")
+class ParticipantType(relay.Node):
+    id: relay.NodeID[str]
+    row: strawberry.Private[ParticipantRow]
+    role: ParticipantRoleType = strawberry.field(description="The participant's part in the case. Everyone.")
+    full_name: str = strawberry.field(description="Full name. Everyone who may see the case.")
+    is_child: bool = strawberry.field(description="Under 18 today (false when the date of birth is unknown).")
+    consent: ConsentStateType = strawberry.field(description="Consent to take part. Everyone.")
+    withdrawn_at: datetime | None = strawberry.field(description="When the participant withdrew, if they did.")
+
+    @strawberry.field(
+        description="Date of birth. Not of a harmed party for prison, probation or youth offending agencies.",
+        permission_classes=[SeesParticipantPersonalDetails],
+    )
+    def date_of_birth(self) -> date | None:
+        return self.row.date_of_birth
+
+    @strawberry.field(
+        description="Needs (interpreter, accessibility). Not of a harmed party for prison, probation or youth "
+        "offending agencies.",
+        permission_classes=[SeesParticipantPersonalDetails],
+    )
+    def needs(self) -> Needs | None:
+        return Needs(interpreter_language=self.row.interpreter_language, accessibility=self.row.accessibility_needs)
+
+    @strawberry.field(
+        description="Phone, email and address. Service staff and the case's facilitators only: the hub never "
+        "discloses contact details back to a referrer.",
+        permission_classes=[WorksTheCase],
+    )
+    def contact(self) -> ContactDetails | None:
+        return ContactDetails(phone=self.row.phone, email=self.row.email, address=self.row.address)
+
+    @strawberry.field(
+        description="Preferred way of contact. Service staff and the case's facilitators only.",
+        permission_classes=[WorksTheCase],
+    )
+    def preferred_contact(self) -> ContactMethodType | None:
+        return self.row.preferred_contact
+
+    @strawberry.field(description="Custody details, where the participant is in custody. Everyone.")
+    def custody(self) -> Custody | None:
+        if self.row.custody_establishment is None:
+            return None
+        return Custody(establishment=self.row.custody_establishment, prison_number=self.row.prison_number)
+
+    @classmethod
+    def from_row(cls, row: ParticipantRow) -> ParticipantType:
+        return cls(
+            id=str(row.id),
+            row=row,
+            role=row.role,
+            full_name=row.full_name,
+            is_child=is_child(row.date_of_birth),
+            consent=row.consent,
+            withdrawn_at=row.withdrawn_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list:
+        from hub.api.node import load_many
+
+        return await load_many(info, info.context.loaders.participant_by_id, node_ids, cls.from_row)
+
+
+@strawberry.type(description="One move of a case from one stage to another.")
+class StageEvent:
+    row: strawberry.Private[StageEventRow]
+    stage: StageType = strawberry.field(description="The stage the case moved to (same as `to`). Everyone.")
+    from_: StageType | None = strawberry.field(name="from", description="The stage it left (null at submission).")
+    to: StageType = strawberry.field(description="The stage it moved to. Everyone.")
+    at: datetime = strawberry.field(description="When it moved. Everyone.")
+
+    @strawberry.field(
+        description="Why it moved, in the service's words. Service staff and the case's facilitators only.",
+        permission_classes=[WorksTheCase],
+    )
+    def note(self) -> str | None:
+        return self.row.note
+
+    @strawberry.field(
+        description="Who moved it (a person's name, or the client that acted). Service staff and the case's "
+        "facilitators only.",
+        permission_classes=[WorksTheCase],
+    )
+    def actor(self) -> str | None:
+        return self.row.actor_name or self.row.actor_client_id
+
+    @classmethod
+    def from_row(cls, row: StageEventRow) -> StageEvent:
+        return cls(row=row, stage=row.to_stage, from_=row.from_stage, to=row.to_stage, at=row.at)
+
+
+@strawberry.type(name="Referral", description="A case, from the partner's referral to its closed outcome.")
+class ReferralType(relay.Node):
+    id: relay.NodeID[str]
+    row: strawberry.Private[ReferralRow]
+    reference: str = strawberry.field(description="The hub's reference, e.g. RJ-2026-000123.")
+    agency_reference: str = strawberry.field(
+        description="The referring agency's own reference (crime or occurrence number), unique per agency."
+    )
+    district: str = strawberry.field(description="The district the case belongs to.")
+    incident_kind: IncidentKindType = strawberry.field(description="What kind of harm or conflict it is.")
+    offence_category: str | None = strawberry.field(description="The offence category, for crimes.")
+    sensitivity: list[SensitivityType] = strawberry.field(description="Sensitive or complex case flags.")
+    reported_to_police: bool = strawberry.field(description="Whether the harm was reported to the police.")
+    responsibility_admitted: bool = strawberry.field(description="Whether the responsible party admits it.")
+    summary: str = strawberry.field(description="What happened, in the referrer's words.")
+    stage: StageType = strawberry.field(description="The case's current stage.")
+    version: int = strawberry.field(description="Grows by one with every change; mutations take it back.")
+    outcome: OutcomeType | None = strawberry.field(description="How the case ended, once CLOSED.")
+    submitted_at: datetime = strawberry.field(description="When the referral was submitted.")
+    updated_at: datetime = strawberry.field(description="When the case last changed.")
+    closed_at: datetime | None = strawberry.field(description="When the case was closed or declined.")
+
+    @strawberry.field(description="The officer or member of staff who referred the case. Everyone.")
+    def referrer(self) -> Referrer:
+        row = self.row
+        return Referrer(name=row.referrer_name, email=row.referrer_email, phone=row.referrer_phone)
+
+    @strawberry.field(description="The agency that referred the case.")
+    async def referring_agency(self, info: Info) -> AgencyType:
+        agency = await info.context.loaders.agency_by_id.load(self.row.referring_agency_id)
+        assert agency is not None  # a foreign key guarantees it
+        return AgencyType.from_row(agency)
+
+    @strawberry.field(description="Everyone taking part in the case, in the order the referrer listed them.")
+    async def participants(self, info: Info) -> list[ParticipantType]:
+        rows = await info.context.loaders.participants_by_referral.load(self.row.id)
+        return [ParticipantType.from_row(row) for row in rows]
+
+    @strawberry.field(description="Every move of the case between stages, oldest first.")
+    async def stage_history(self, info: Info) -> list[StageEvent]:
+        rows = await info.context.loaders.stage_events_by_referral.load(self.row.id)
+        return [StageEvent.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The facilitators allocated to the case. Referrers see first names only (fullName is "
+        "FORBIDDEN to them)."
+    )
+    async def facilitators(self, info: Info) -> list[FacilitatorType]:
+        rows = await info.context.loaders.facilitators_by_referral.load(self.row.id)
+        return [FacilitatorType.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: ReferralRow) -> ReferralType:
+        return cls(
+            id=str(row.id),
+            row=row,
+            reference=row.reference,
+            agency_reference=row.agency_reference,
+            district=row.district,
+            incident_kind=row.incident_kind,
+            offence_category=row.offence_category,
+            sensitivity=[Sensitivity(s) for s in row.sensitivity],
+            reported_to_police=row.reported_to_police,
+            responsibility_admitted=row.responsibility_admitted,
+            summary=row.summary,
+            stage=row.stage,
+            version=row.version,
+            outcome=row.outcome,
+            submitted_at=row.submitted_at,
+            updated_at=row.updated_at,
+            closed_at=row.closed_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list:
+        from hub.api.node import load_many
+
+        return await load_many(info, info.context.loaders.referral_by_id, node_ids, cls.from_row)

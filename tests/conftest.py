@@ -1,0 +1,97 @@
+"""Test fixtures: one real PostgreSQL database per run, migrated once, and a rolled-back transaction per test.
+
+HUB_TEST_DATABASE_URL names a server to use (a database is created on it and dropped after the run);
+without it an embedded PostgreSQL starts in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker, create_async_engine
+from starlette.applications import Starlette
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.db import Database, async_url, drop_database, ensure_database, start_embedded, upgrade, with_database
+
+PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def _server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    configured = os.environ.get("HUB_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    return start_embedded(Path(tmp_path_factory.mktemp("embedded-pg")))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this run, at Alembic head."""
+    server = _server_url(tmp_path_factory)
+    name = f"hub_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(ensure_database(server, name))
+    url = with_database(server, name)
+    upgrade(url)
+    yield url
+    asyncio.run(drop_database(server, name))
+
+
+@pytest.fixture(scope="session")
+def server_url(database_url: str) -> str:
+    return with_database(database_url, "postgres")
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(public_url=PUBLIC_URL, env="development", database_url=None)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator:
+    engine = create_async_engine(async_url(database_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine) -> AsyncIterator[AsyncConnection]:
+    """One connection per test inside a transaction that is rolled back at the end."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        if transaction.is_active:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def database(connection: AsyncConnection) -> Database:
+    """A Database whose sessions all run inside the test's transaction (commits become savepoints)."""
+    sessions = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    return Database(engine=connection.engine, sessions=sessions)
+
+
+@pytest.fixture
+async def session(database: Database) -> AsyncIterator[AsyncSession]:
+    async with database.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+async def app(settings: Settings, database: Database) -> AsyncIterator[Starlette]:
+    application = create_app(settings, database=database)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+        yield client

@@ -1,0 +1,124 @@
+"""Small create_* helpers that build test data directly (the services under test are exercised over HTTP)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.agencies.models import Agency, AgencyKind
+from hub.agencies.service import create_agency as service_create_agency
+from hub.auth.scopes import Role, Scope
+from hub.auth.service import IssuedClient
+from hub.auth.service import create_client as service_create_client
+from hub.facilitators.models import Accreditation, Allocation, Facilitator
+from hub.referrals.models import IncidentKind, Participant, ParticipantRole, Referral, Stage, StageEvent
+
+_counter = itertools.count(1)
+
+
+async def create_agency(session: AsyncSession, kind: AgencyKind = AgencyKind.POLICE, name: str | None = None) -> Agency:
+    return await service_create_agency(
+        session, name or f"{kind.value.title()} agency {next(_counter)}", kind, ["Colchester"]
+    )
+
+
+async def create_client(
+    session: AsyncSession, agency: Agency, roles: set[Role] | None = None, scopes: set[Scope] | None = None
+) -> IssuedClient:
+    return await service_create_client(session, agency, "test client", roles or {Role.REFERRER}, scopes)
+
+
+async def create_referral(
+    session: AsyncSession,
+    agency: Agency,
+    *,
+    stage: Stage = Stage.RECEIVED,
+    submitted_at: datetime | None = None,
+    district: str = "Colchester",
+    incident_kind: IncidentKind = IncidentKind.CRIME,
+    **fields: Any,
+) -> Referral:
+    number = (await session.execute(sa.text("SELECT nextval('referral_reference_seq')"))).scalar_one()
+    submitted_at = submitted_at or datetime.now(UTC) - timedelta(days=1)
+    referral = Referral(
+        reference=f"RJ-{submitted_at.year}-{number:06d}",
+        referring_agency_id=agency.id,
+        agency_reference=f"42/{number:06d}/26",
+        referrer_name="PC Sam Taylor",
+        referrer_email="sam.taylor@police.example.org",
+        district=district,
+        incident_kind=incident_kind,
+        offence_category="Criminal damage",
+        reported_to_police=True,
+        responsibility_admitted=True,
+        summary="Windows of a community hall broken; the person responsible wants to make amends.",
+        stage=stage,
+        content_hash=hashlib.sha256(str(number).encode()).hexdigest(),
+        submitted_at=submitted_at,
+        updated_at=submitted_at,
+        **fields,
+    )
+    session.add(referral)
+    await session.flush()
+    session.add(StageEvent(referral_id=referral.id, from_stage=None, to_stage=Stage.RECEIVED, at=submitted_at))
+    if stage != Stage.RECEIVED:
+        session.add(StageEvent(referral_id=referral.id, from_stage=Stage.RECEIVED, to_stage=stage, at=submitted_at))
+    await session.flush()
+    return referral
+
+
+async def create_participant(
+    session: AsyncSession, referral: Referral, role: ParticipantRole = ParticipantRole.HARMED, **fields: Any
+) -> Participant:
+    values: dict[str, Any] = {
+        "full_name": f"Alex Morgan {next(_counter)}",
+        "date_of_birth": date(1980, 5, 17),
+        "phone": "07700 900123",
+        "email": "alex@example.org",
+        "address": "1 High Street, Colchester",
+        "interpreter_language": "Polish",
+    }
+    values.update(fields)
+    participant = Participant(referral_id=referral.id, role=role, **values)
+    session.add(participant)
+    await session.flush()
+    return participant
+
+
+async def create_facilitator(session: AsyncSession, referral: Referral | None = None, **fields: Any) -> Facilitator:
+    values: dict[str, Any] = {"full_name": f"Jordan Price{next(_counter)}", "accreditation": Accreditation.ACCREDITED}
+    values.update(fields)
+    facilitator = Facilitator(**values)
+    session.add(facilitator)
+    await session.flush()
+    if referral is not None:
+        session.add(Allocation(referral_id=referral.id, facilitator_id=facilitator.id))
+        await session.flush()
+    return facilitator
+
+
+async def token_for(http: httpx.AsyncClient, issued: IssuedClient, scope: str | None = None) -> str:
+    data = {"grant_type": "client_credentials"}
+    if scope is not None:
+        data["scope"] = scope
+    response = await http.post("/oauth/token", data=data, auth=(issued.client.client_id, issued.secret))
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+async def graphql(
+    http: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    response = await http.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
