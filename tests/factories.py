@@ -68,7 +68,8 @@ async def create_referral(
     await session.flush()
     session.add(StageEvent(referral_id=referral.id, from_stage=None, to_stage=Stage.RECEIVED, at=submitted_at))
     if stage != Stage.RECEIVED:
-        session.add(StageEvent(referral_id=referral.id, from_stage=Stage.RECEIVED, to_stage=stage, at=submitted_at))
+        moved = submitted_at + timedelta(hours=1)
+        session.add(StageEvent(referral_id=referral.id, from_stage=Stage.RECEIVED, to_stage=stage, at=moved))
     await session.flush()
     return referral
 
@@ -83,6 +84,7 @@ async def create_participant(
         "email": "alex@example.org",
         "address": "1 High Street, Colchester",
         "interpreter_language": "Polish",
+        "position": next(_counter),
     }
     values.update(fields)
     participant = Participant(referral_id=referral.id, role=role, **values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,14 +72,15 @@ def decode_cursor(ordering: Ordering, cursor: str, argument: str) -> tuple[Any, 
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        return ordering.decode(value), row_id
+        return ordering.decode(value), uuid.UUID(row_id)
     except (ValueError, TypeError, binascii.Error):
         raise bad_input(f"`{argument}` is not a cursor this list gave out.") from None
 
 
 def _seek(ordering: Ordering, cursor: str, argument: str, forwards: bool) -> sa.ColumnElement[bool]:
     value, row_id = decode_cursor(ordering, cursor, argument)
-    left, right = sa.tuple_(ordering.column, ordering.id_column), sa.tuple_(sa.literal(value), sa.literal(row_id))
+    left = sa.tuple_(ordering.column, ordering.id_column)
+    right = sa.tuple_(sa.literal(value, ordering.column.type), sa.literal(row_id, ordering.id_column.type))
     # Rows after the cursor in the requested order.
     return left < right if ordering.descending == forwards else left > right
 

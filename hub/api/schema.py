@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -85,12 +86,20 @@ class NoIntrospection(AddValidationRules):
         super().__init__([NoSchemaIntrospectionCustomRule])
 
 
+class HubSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log only unexpected errors: denials and bad input are answers, not faults."""
+        unexpected = [error for error in errors if not is_expected(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The hub's schema. Extensions are passed as classes so no state is shared between requests."""
     extensions: list = [UnitOfWork, HubMaskErrors, ParserCache, ValidationCache, DepthLimit, AliasLimit, TokenLimit]
     if production:
         extensions.append(NoIntrospection)
-    return strawberry.Schema(
+    return HubSchema(
         query=Query,
         types=[AgencyType, FacilitatorType, ParticipantType, ReferralType],
         extensions=extensions,
