@@ -87,7 +87,10 @@ async def ensure_database(server_url: str, name: str) -> None:
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass  # another process created it at the same moment
     finally:
         await conn.close()
 

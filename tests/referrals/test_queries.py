@@ -218,7 +218,10 @@ async def test_statement_count_does_not_grow_with_page_size(http, session, engin
         await create_participant(session, referral)
         await create_facilitator(session, referral)
     token = await referrer_token(http, session, world["colchester"])
-    query = "query($n: Int) { referrals(first: $n) { edges { node { reference participants { role } stageHistory { to } facilitators { firstName } referringAgency { name } } } } }"
+    query = (
+        "query($n: Int) { referrals(first: $n) { edges { node { reference participants { role } "
+        "stageHistory { to } facilitators { firstName } referringAgency { name } } } } }"
+    )
 
     async def count(n: int) -> int:
         statements: list[str] = []
