@@ -64,7 +64,7 @@ async def _with_database(prepared: Prepared, work: Callable[[Database], Awaitabl
     database = Database.connect(prepared.url, prepared.settings)
     try:
         if check:
-            await check_schema_current(database.engine)
+            await check_schema_current(database)
         return await work(database)
     finally:
         await database.dispose()

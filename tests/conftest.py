@@ -7,7 +7,10 @@ without it an embedded PostgreSQL starts in a temporary folder.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,17 +27,20 @@ from hub.db import Database, async_url, drop_database, ensure_database, start_em
 PUBLIC_URL = "http://127.0.0.1:8000"
 
 
-def _server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def _server_url() -> str:
     configured = os.environ.get("HUB_TEST_DATABASE_URL")
     if configured:
         return configured
-    return start_embedded(Path(tmp_path_factory.mktemp("embedded-pg")))
+    # Not under pytest's basetemp, which another pytest run on the machine may rotate away.
+    folder = tempfile.mkdtemp(prefix="hub-test-pg-")
+    atexit.register(shutil.rmtree, folder, True)  # registered first, so it runs after the server has stopped
+    return start_embedded(Path(folder), delete_on_exit=True)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """A fresh database for this run, at Alembic head."""
-    server = _server_url(tmp_path_factory)
+    server = _server_url()
     name = f"hub_test_{uuid.uuid4().hex[:10]}"
     asyncio.run(ensure_database(server, name))
     url = with_database(server, name)

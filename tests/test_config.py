@@ -13,6 +13,11 @@ from hub.config import ConfigError, Environment, load_settings
         ("HUB_ENV", "prod", "HUB_ENV: must be one of development, production (got 'prod')"),
         ("HUB_ACCESS_TOKEN_TTL", "5", "HUB_ACCESS_TOKEN_TTL: Input should be greater than or equal to 60 (got '5')"),
         ("HUB_PUBLIC_URL", "not a url", "HUB_PUBLIC_URL: "),
+        (
+            "HUB_PUBLIC_URL",
+            "http://hub.example.org",
+            "HUB_PUBLIC_URL: must be an https URL (plain http is only for localhost) (got 'http://hub.example.org')",
+        ),
         ("HUB_LOG_LEVEL", "LOUD", "HUB_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR (got 'LOUD')"),
         ("DATABASE_URL", "mysql://root:hunter2@db/hub", "DATABASE_URL: must be a PostgreSQL URL"),
     ],

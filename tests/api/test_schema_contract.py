@@ -25,3 +25,10 @@ def test_every_type_and_field_is_described():
             missing.append(name)
         missing += [f"{name}.{f}" for f, field in graphql_type.fields.items() if not field.description]
     assert missing == []
+
+
+def test_readme_prints_the_role_table():
+    from hub.auth.scopes import role_table_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert role_table_markdown() in readme, "README's role table is stale: paste role_table_markdown()"
