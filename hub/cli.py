@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import AnyHttpUrl
 
 from hub.agencies.models import AgencyKind
 from hub.auth.scopes import Role, Scope
@@ -217,6 +219,10 @@ def serve(
     from hub.app import create_app
 
     prepared = prepare()
+    if "HUB_PUBLIC_URL" not in os.environ:  # the issuer and printed links follow where we listen
+        local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        public_url = AnyHttpUrl(f"http://{local}:{port}")
+        prepared.settings = prepared.settings.model_copy(update={"public_url": public_url})
     asyncio.run(_with_database(prepared, lambda database: _noop()))  # refuses when the schema is behind
     if demo:
         from hub.demo_credentials import print_demo, seed_demo
