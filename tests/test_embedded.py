@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 SHARE = """
 import sys, time
@@ -56,13 +57,29 @@ def test_two_processes_share_one_server_and_the_last_stops_it(tmp_path):
     assert _wait_until(lambda: not _postmaster_running(tmp_path))
 
 
+def test_a_killed_holder_does_not_keep_the_server_alive_forever(tmp_path):
+    with subprocess.Popen(
+        [sys.executable, "-c", SHARE, str(tmp_path), "60"], stdout=subprocess.PIPE, text=True
+    ) as held:
+        held.stdout.readline()
+        held.kill()  # no chance to let go
+    assert _postmaster_running(tmp_path)
+    with subprocess.Popen(
+        [sys.executable, "-c", SHARE, str(tmp_path), "0"], stdout=subprocess.PIPE, text=True
+    ) as next_one:
+        next_one.stdout.readline()
+        assert next_one.wait(30) == 0
+    assert _wait_until(lambda: not _postmaster_running(tmp_path))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def test_serve_demo_prints_a_token_that_answers_viewer(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_serve_demo_prints_a_token_that_answers_viewer(tmp_path, stop_signal):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
@@ -73,12 +90,12 @@ def test_serve_demo_prints_a_token_that_answers_viewer(tmp_path):
         text=True,
     )
     with process:
-        _check_demo_server(process, url)
+        _check_demo_server(process, url, stop_signal)
     assert process.returncode == 0
     assert _wait_until(lambda: not _postmaster_running(tmp_path))
 
 
-def _check_demo_server(process: subprocess.Popen, url: str) -> None:
+def _check_demo_server(process: subprocess.Popen, url: str, stop_signal: int) -> None:
     try:
         lines: list[str] = []
         for line in process.stdout:
@@ -99,7 +116,7 @@ def _check_demo_server(process: subprocess.Popen, url: str) -> None:
         assert data["viewer"] == {"roles": ["MANAGER"], "agency": {"kind": "RJ_SERVICE"}}
         assert len(data["referrals"]["edges"]) >= 50
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         process.wait(30)
 
 
