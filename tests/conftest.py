@@ -54,6 +54,15 @@ def server_url(database_url: str) -> str:
     return with_database(database_url, "postgres")
 
 
+@pytest.fixture
+def empty_database(server_url: str) -> Iterator[str]:
+    """A database of its own, not migrated, for tests whose code commits; dropped afterwards."""
+    name = f"hub_empty_{uuid.uuid4().hex[:8]}"
+    asyncio.run(ensure_database(server_url, name))
+    yield with_database(server_url, name)
+    asyncio.run(drop_database(server_url, name))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings(public_url=PUBLIC_URL, env="development", database_url=None)

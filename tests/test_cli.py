@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import uuid
 
-import pytest
 from typer.testing import CliRunner
 
 from hub.cli import app
-from hub.db import drop_database, ensure_database, upgrade, with_database
+from hub.db import upgrade
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def fresh_database(server_url: str):
-    """A database of its own (commands commit), dropped afterwards; not yet migrated."""
-    name = f"hub_cli_{uuid.uuid4().hex[:8]}"
-    asyncio.run(ensure_database(server_url, name))
-    yield with_database(server_url, name)
-    asyncio.run(drop_database(server_url, name))
 
 
 def invoke(url: str, *args: str):
@@ -34,17 +22,17 @@ def one_line_error(result, text: str) -> None:
     assert "Traceback" not in result.output
 
 
-def test_commands_refuse_a_database_that_is_behind(fresh_database):
-    result = invoke(fresh_database, "agency", "create", "--name", "Essex Police", "--kind", "police")
+def test_commands_refuse_a_database_that_is_behind(empty_database):
+    result = invoke(empty_database, "agency", "create", "--name", "Essex Police", "--kind", "police")
     one_line_error(result, "the database schema is at revision none but this hub needs 0001: run `hub migrate` first")
-    serve = invoke(fresh_database, "serve", "--port", "0")
+    serve = invoke(empty_database, "serve", "--port", "0")
     one_line_error(serve, "the database schema is at revision none but this hub needs 0001: run `hub migrate` first")
 
 
-def test_migrate_then_agency_and_client_admin(fresh_database):
-    assert invoke(fresh_database, "migrate").output == "database schema is up to date (DATABASE_URL)\n"
+def test_migrate_then_agency_and_client_admin(empty_database):
+    assert invoke(empty_database, "migrate").output == "database schema is up to date (DATABASE_URL)\n"
     created = invoke(
-        fresh_database,
+        empty_database,
         "agency",
         "create",
         "--name",
@@ -56,11 +44,11 @@ def test_migrate_then_agency_and_client_admin(fresh_database):
     )
     assert created.exit_code == 0, created.output
     assert created.output.startswith("created agency 'Essex Police — Colchester' (POLICE) id ")
-    again = invoke(fresh_database, "agency", "create", "--name", "essex police — colchester", "--kind", "police")
+    again = invoke(empty_database, "agency", "create", "--name", "essex police — colchester", "--kind", "police")
     one_line_error(again, "an agency named 'essex police — colchester' already exists")
 
     client = invoke(
-        fresh_database,
+        empty_database,
         "client",
         "create",
         "--agency",
@@ -78,16 +66,16 @@ def test_migrate_then_agency_and_client_admin(fresh_database):
     assert (issued["roles"], issued["scopes"]) == (["REFERRER"], ["referrals:read"])
 
     one_line_error(
-        invoke(fresh_database, "client", "create", "--agency", "Nobody", "--role", "referrer"),
+        invoke(empty_database, "client", "create", "--agency", "Nobody", "--role", "referrer"),
         "no agency is named 'Nobody' (see `hub agency create`)",
     )
     one_line_error(
-        invoke(fresh_database, "client", "create", "--agency", "Essex Police — Colchester", "--role", "manager"),
+        invoke(empty_database, "client", "create", "--agency", "Essex Police — Colchester", "--role", "manager"),
         "the role MANAGER is only for the RJ service's own agency, not for 'Essex Police — Colchester'",
     )
     one_line_error(
         invoke(
-            fresh_database,
+            empty_database,
             "client",
             "create",
             "--agency",
@@ -101,16 +89,16 @@ def test_migrate_then_agency_and_client_admin(fresh_database):
     )
 
 
-def test_key_rotation_command(fresh_database):
-    upgrade(fresh_database)
-    first = invoke(fresh_database, "key", "rotate")
-    second = invoke(fresh_database, "key", "rotate")
+def test_key_rotation_command(empty_database):
+    upgrade(empty_database)
+    first = invoke(empty_database, "key", "rotate")
+    second = invoke(empty_database, "key", "rotate")
     assert first.exit_code == second.exit_code == 0
     assert first.output.startswith("now signing with key ") and first.output != second.output
 
 
-def test_a_configuration_error_is_one_line(fresh_database):
-    result = runner.invoke(app, ["migrate"], env={"DATABASE_URL": fresh_database, "HUB_ENV": "prod"})
+def test_a_configuration_error_is_one_line(empty_database):
+    result = runner.invoke(app, ["migrate"], env={"DATABASE_URL": empty_database, "HUB_ENV": "prod"})
     one_line_error(result, "HUB_ENV: must be one of development, production (got 'prod')")
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -13,15 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401
-from hub.db import async_url, downgrade, drop_database, ensure_database, head_revision, upgrade, with_database
-
-
-@pytest.fixture
-def empty_database(server_url: str):
-    name = f"hub_migrations_{uuid.uuid4().hex[:8]}"
-    asyncio.run(ensure_database(server_url, name))
-    yield with_database(server_url, name)
-    asyncio.run(drop_database(server_url, name))
+from hub.db import async_url, downgrade, head_revision, upgrade
 
 
 async def _inspect(url: str):

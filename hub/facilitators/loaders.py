@@ -10,16 +10,12 @@ from hub.auth.principal import Principal
 from hub.db import Runner
 from hub.facilitators import repository
 from hub.facilitators.models import Facilitator
-from hub.referrals.loaders import group_by_referral
+from hub.referrals.loaders import ReadableByIdLoader, group_by_referral
 
 
-class FacilitatorByIdLoader(DataLoader[uuid.UUID, Facilitator | None]):
+class FacilitatorByIdLoader(ReadableByIdLoader[Facilitator]):
     def __init__(self, run: Runner, principal: Principal) -> None:
-        async def load(ids: list[uuid.UUID]) -> list[Facilitator | None]:
-            found = await run(repository.by_ids, principal, ids)
-            return [found.get(i) for i in ids]
-
-        super().__init__(load_fn=load)
+        super().__init__(run, principal, repository.by_ids)
 
 
 class FacilitatorsByReferralLoader(DataLoader[uuid.UUID, list[Facilitator]]):

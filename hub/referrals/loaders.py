@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from hub.auth.principal import Principal
@@ -24,22 +25,30 @@ def group_by_referral(rows: Sequence[T], keys: Sequence[uuid.UUID], key_of: Call
     return [groups.get(key, []) for key in keys]
 
 
-class ReferralByIdLoader(DataLoader[uuid.UUID, Referral | None]):
-    def __init__(self, run: Runner, principal: Principal) -> None:
-        async def load(ids: list[uuid.UUID]) -> list[Referral | None]:
-            found = await run(repository.by_ids, principal, ids)
+class ReadableByIdLoader(DataLoader[uuid.UUID, T | None]):
+    """Rows by id through a repository function that applies the principal's row filter (unseen = None)."""
+
+    def __init__(
+        self,
+        run: Runner,
+        principal: Principal,
+        fetch: Callable[[AsyncSession, Principal, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, T]]],
+    ) -> None:
+        async def load(ids: list[uuid.UUID]) -> list[T | None]:
+            found = await run(fetch, principal, ids)
             return [found.get(i) for i in ids]
 
         super().__init__(load_fn=load)
 
 
-class ParticipantByIdLoader(DataLoader[uuid.UUID, Participant | None]):
+class ReferralByIdLoader(ReadableByIdLoader[Referral]):
     def __init__(self, run: Runner, principal: Principal) -> None:
-        async def load(ids: list[uuid.UUID]) -> list[Participant | None]:
-            found = await run(repository.readable_participants, principal, ids)
-            return [found.get(i) for i in ids]
+        super().__init__(run, principal, repository.by_ids)
 
-        super().__init__(load_fn=load)
+
+class ParticipantByIdLoader(ReadableByIdLoader[Participant]):
+    def __init__(self, run: Runner, principal: Principal) -> None:
+        super().__init__(run, principal, repository.readable_participants)
 
 
 class ParticipantsByReferralLoader(DataLoader[uuid.UUID, list[Participant]]):
