@@ -116,3 +116,15 @@ def test_export_schema_writes_the_contract(tmp_path):
     from hub.api.schema import print_sdl
 
     assert target.read_text() == print_sdl()
+
+
+def test_demo_loads_once_and_prints_credentials(empty_database):
+    upgrade(empty_database)
+    first = invoke(empty_database, "demo")
+    assert first.exit_code == 0, first.output
+    assert "Loaded demo data: 60 referrals" in first.output
+    assert "client_id:     hub_" in first.output and "access token (valid 15 minutes):" in first.output
+    one_line_error(
+        invoke(empty_database, "demo"),
+        "the database already holds data: demo data is only loaded into an empty one",
+    )
