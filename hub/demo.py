@@ -162,18 +162,18 @@ SUMMARIES = {
     "was identified on CCTV and has admitted the damage.",
     "Assault occasioning actual bodily harm": "An assault outside a bar in {town} left the harmed party with a broken "
     "cheekbone. The harmed party wants to know why it happened.",
-    "Robbery": "A delivery driver was threatened in {town} and his phone and takings were taken. The responsible "
+    "Robbery": "A delivery driver was threatened in {town} and their phone and takings were taken. The responsible "
     "party has pleaded guilty and asked about writing to the driver.",
     "Vehicle crime": "A car was taken from a driveway in {town} and later found burnt out. The owner relied on it to "
     "care for a disabled parent.",
     "Arson": "A garden shed in {town} was set alight and the fire spread to a neighbour's fence. The responsible "
     "party has admitted starting it and attended fire-setter sessions.",
     "Racially aggravated public order": "A taxi driver in {town} was racially abused by a passenger and wants the "
-    "responsible party to hear how it affected him and his family.",
+    "responsible party to hear how it affected them and their family.",
     "Domestic abuse — criminal damage": "Damage to a former partner's flat in {town} after the relationship ended. "
     "The harmed party asks for an indirect process only, with a support worker.",
-    "Sexual assault": "The harmed party was sexually assaulted at a party in {town}. After the conviction she asked "
-    "whether she can put questions to the responsible party through the service.",
+    "Sexual assault": "The harmed party was sexually assaulted at a party in {town}. After the conviction they asked "
+    "whether they can put questions to the responsible party through the service.",
     "Causing death by dangerous driving": "A young man was killed in a collision near {town}. The responsible party, "
     "in custody, asked through the chaplaincy whether the family would accept a letter.",
     "Intimidation": "A group of young people gathers outside a pensioner's bungalow in {town}, shouting and kicking "
