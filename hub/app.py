@@ -19,7 +19,7 @@ from hub.api.context import Context
 from hub.api.errors import ErrorCode
 from hub.api.schema import build_schema
 from hub.auth.bearer import Authenticator, MissingToken
-from hub.auth.keys import KeyRing, ensure_signing_key
+from hub.auth.keys import KeyRing, open_keyring
 from hub.auth.server import jwks_endpoint, metadata_endpoint, token_endpoint
 from hub.auth.tokens import InvalidToken
 from hub.config import Settings
@@ -35,8 +35,11 @@ class Hub:
 
     settings: Settings
     database: Database
-    keyring: KeyRing
     authenticator: Authenticator
+
+    @property
+    def keyring(self) -> KeyRing:
+        return self.authenticator.keyring
 
     async def refresh_keys(self) -> None:
         await self.authenticator.refresh_keys()
@@ -110,13 +113,11 @@ def create_app(settings: Settings, database_url: str | None = None, database: Da
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = database is None
-        db = Database.connect(database_url or "", settings) if database is None else database
-        keyring = KeyRing(token_ttl=settings.access_token_ttl)
-        async with db.transaction() as session:
-            await ensure_signing_key(session)
-        async with db.transaction() as session:
-            await keyring.load(session)
-        app.state.hub = Hub(settings, db, keyring, Authenticator(settings, db, keyring))
+        if database is None and database_url is None:
+            raise ValueError("create_app needs a database_url or a Database")
+        db = database or Database.connect(str(database_url), settings)
+        keyring = await open_keyring(db, settings.access_token_ttl)
+        app.state.hub = Hub(settings, db, Authenticator(settings, db, keyring))
         try:
             yield
         finally:

@@ -6,6 +6,7 @@ Every failure is one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -20,7 +21,9 @@ import typer
 from pydantic import AnyHttpUrl
 
 from hub.agencies.models import AgencyKind
+from hub.agencies.service import AgencyError
 from hub.auth.scopes import Role, Scope
+from hub.auth.service import ClientError
 from hub.config import ConfigError, Settings, load_settings
 from hub.db import Database, DatabaseError, check_schema_current, resolve_database_url, upgrade
 
@@ -63,11 +66,10 @@ def prepare(*, migrate: bool = False) -> Prepared:
     return Prepared(settings, url, embedded)
 
 
-async def _with_database(prepared: Prepared, work: Callable[[Database], Awaitable[T]], check: bool = True) -> T:
+async def _with_database(prepared: Prepared, work: Callable[[Database], Awaitable[T]]) -> T:
     database = Database.connect(prepared.url, prepared.settings)
     try:
-        if check:
-            await check_schema_current(database)
+        await check_schema_current(database)
         return await work(database)
     finally:
         await database.dispose()
@@ -79,10 +81,6 @@ def run(prepared: Prepared, work: Callable[[Database], Awaitable[T]]) -> T:
 
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the errors an operator can act on into one line and exit 1."""
-    import functools
-
-    from hub.agencies.service import AgencyError
-    from hub.auth.service import ClientError
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -224,13 +222,14 @@ def serve(
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         public_url = AnyHttpUrl(f"http://{local}:{port}")
         prepared.settings = prepared.settings.model_copy(update={"public_url": public_url})
-    asyncio.run(_with_database(prepared, lambda database: _noop()))  # refuses when the schema is behind
-    if demo:
-        from hub.demo_credentials import print_demo, seed_demo
+    from hub.demo_credentials import DemoCredentials, print_demo, seed_demo
 
-        credentials = run(prepared, lambda database: seed_demo(database, prepared.settings, reuse=True))
-        if credentials is not None:
-            print_demo(credentials, prepared.settings)
+    async def ready(database: Database) -> DemoCredentials | None:
+        return await seed_demo(database, prepared.settings, reuse=True) if demo else None
+
+    credentials = run(prepared, ready)  # refuses when the schema is behind
+    if credentials is not None:
+        print_demo(credentials, prepared.settings)
     logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting instead lets the embedded server stop.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
@@ -242,10 +241,6 @@ def serve(
         log_level=prepared.settings.log_level.lower(),
         access_log=False,
     )
-
-
-async def _noop() -> None:
-    return None
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from hub.agencies.models import Agency, AgencyKind
-from hub.auth.keys import KeyRing, ensure_signing_key
+from hub.auth.keys import open_keyring
 from hub.auth.models import OAuthClient
 from hub.auth.scopes import Role
 from hub.auth.server import RegisteredClient
@@ -52,10 +52,7 @@ async def seed_demo(database: Database, settings: Settings, *, reuse: bool = Fal
         for old in previous.scalars():
             await disable_client(session, old)
         issued = await create_client(session, service, DEMO_CLIENT_NAME, {Role.MANAGER})
-        await ensure_signing_key(session)
-    keyring = KeyRing(token_ttl=settings.access_token_ttl)
-    async with database.transaction() as session:
-        await keyring.load(session)
+    keyring = await open_keyring(database, settings.access_token_ttl)
     client = RegisteredClient(row=issued.client, agency_kind=service.kind.value)
     token = AccessTokenGenerator(settings, keyring).generate(
         grant_type="client_credentials", client=client, include_refresh_token=False

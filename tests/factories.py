@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -124,3 +126,18 @@ async def graphql(
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def _unverified_part(token: str, index: int) -> dict[str, Any]:
+    part = token.split(".")[index]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """A JWT's header, read without checking anything (for assertions only)."""
+    return _unverified_part(token, 0)
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """A JWT's claims, read without checking anything (for assertions only)."""
+    return _unverified_part(token, 1)

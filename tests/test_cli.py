@@ -16,6 +16,10 @@ def invoke(url: str, *args: str):
     return runner.invoke(app, list(args), env={"DATABASE_URL": url})
 
 
+def create_client_command(url: str, *options: str):
+    return invoke(url, "client", "create", "--agency", "Essex Police — Colchester", *options)
+
+
 def one_line_error(result, text: str) -> None:
     assert result.exit_code == 1
     assert result.output == f"error: {text}\n"
@@ -47,18 +51,7 @@ def test_migrate_then_agency_and_client_admin(empty_database):
     again = invoke(empty_database, "agency", "create", "--name", "essex police — colchester", "--kind", "police")
     one_line_error(again, "an agency named 'essex police — colchester' already exists")
 
-    client = invoke(
-        empty_database,
-        "client",
-        "create",
-        "--agency",
-        "Essex Police — Colchester",
-        "--role",
-        "referrer",
-        "--scope",
-        "referrals:read",
-        "--json",
-    )
+    client = create_client_command(empty_database, "--role", "referrer", "--scope", "referrals:read", "--json")
     assert client.exit_code == 0, client.output
     issued = json.loads(client.output)
     assert issued["client_id"].startswith("hub_")
@@ -70,21 +63,11 @@ def test_migrate_then_agency_and_client_admin(empty_database):
         "no agency is named 'Nobody' (see `hub agency create`)",
     )
     one_line_error(
-        invoke(empty_database, "client", "create", "--agency", "Essex Police — Colchester", "--role", "manager"),
+        create_client_command(empty_database, "--role", "manager"),
         "the role MANAGER is only for the RJ service's own agency, not for 'Essex Police — Colchester'",
     )
     one_line_error(
-        invoke(
-            empty_database,
-            "client",
-            "create",
-            "--agency",
-            "Essex Police — Colchester",
-            "--role",
-            "referrer",
-            "--scope",
-            "statistics:read",
-        ),
+        create_client_command(empty_database, "--role", "referrer", "--scope", "statistics:read"),
         "the roles given do not allow the scopes: statistics:read",
     )
 

@@ -30,8 +30,9 @@ class Authenticator:
         now = time.monotonic()
         if force and now - self._forced_at < FORCED_RELOAD_INTERVAL:
             return
+        if force:
+            self._forced_at = now
         if force or self.keyring.is_stale():
-            self._forced_at = now if force else self._forced_at
             async with self.database.transaction() as session:
                 await self.keyring.load(session)
 

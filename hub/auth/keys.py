@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.auth import repository
 from hub.auth.models import SigningKey
 from hub.columns import utcnow
+from hub.db import Database
 
 ALGORITHM = "ES256"
 REFRESH_SECONDS = 60.0
@@ -45,6 +46,15 @@ async def rotate_signing_key(session: AsyncSession) -> SigningKey:
     session.add(key)
     await session.flush()
     return key
+
+
+async def open_keyring(database: Database, token_ttl: int) -> KeyRing:
+    """The keys in memory, after making sure there is one that signs."""
+    keyring = KeyRing(token_ttl=token_ttl)
+    async with database.transaction() as session:
+        await ensure_signing_key(session)
+        await keyring.load(session)
+    return keyring
 
 
 @dataclass

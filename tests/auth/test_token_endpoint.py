@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 from sqlalchemy import select
 
 from hub.agencies.models import AgencyKind
 from hub.auth.models import OAuthClient
 from hub.auth.scopes import Role
 from hub.auth.service import disable_client
-from tests.factories import create_agency, create_client
+from tests.factories import create_agency, create_client, unverified_claims, unverified_header
 
 
 def claims_of(token: str) -> tuple[dict, dict]:
-    header, payload, _ = token.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return json.loads(base64.urlsafe_b64decode(pad(header))), json.loads(base64.urlsafe_b64decode(pad(payload)))
+    return unverified_header(token), unverified_claims(token)
 
 
 async def test_basic_auth_issues_an_rfc9068_token(http, session):
