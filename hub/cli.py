@@ -194,7 +194,7 @@ def key_rotate() -> None:
 @guarded
 def demo() -> None:
     """Load demo data into an empty database and print ready-to-use credentials."""
-    from hub.demo_credentials import print_demo, seed_demo
+    from hub.demo.credentials import print_demo, seed_demo
 
     prepared = prepare()
     credentials = run(prepared, lambda database: seed_demo(database, prepared.settings))
@@ -222,7 +222,7 @@ def serve(
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         public_url = AnyHttpUrl(f"http://{local}:{port}")
         prepared.settings = prepared.settings.model_copy(update={"public_url": public_url})
-    from hub.demo_credentials import DemoCredentials, print_demo, seed_demo
+    from hub.demo.credentials import DemoCredentials, print_demo, seed_demo
 
     async def ready(database: Database) -> DemoCredentials | None:
         return await seed_demo(database, prepared.settings, reuse=True) if demo else None
