@@ -147,18 +147,27 @@ def client_create(
     role: Annotated[list[Role], typer.Option(help="A role of the client (repeat for more).", case_sensitive=False)],
     scope: Annotated[list[Scope] | None, typer.Option(help="Limit the client to these scopes.")] = None,
     name: Annotated[str, typer.Option(help="A label for the client, e.g. the partner system's name.")] = "",
+    facilitator: Annotated[
+        str | None, typer.Option(help="The email of the facilitator a FACILITATOR client acts for.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Register an OAuth client (client credentials); prints its id and, this once, its secret."""
     from hub.agencies import repository
     from hub.auth.service import create_client
+    from hub.facilitators import repository as facilitators
 
     async def work(database: Database) -> dict[str, Any]:
         async with database.transaction() as session:
             found = await repository.by_name(session, agency)
             if found is None:
                 raise CommandError(f"no agency is named {agency!r} (see `hub agency create`)")
-            issued = await create_client(session, found, name or found.name, set(role), set(scope or []))
+            person = None
+            if facilitator is not None:
+                person = await facilitators.by_email(session, facilitator)
+                if person is None:
+                    raise CommandError(f"no facilitator has the email {facilitator!r}")
+            issued = await create_client(session, found, name or found.name, set(role), set(scope or []), person)
             return {
                 "client_id": issued.client.client_id,
                 "client_secret": issued.secret,

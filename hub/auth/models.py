@@ -21,6 +21,7 @@ class OAuthClient(SQLModel, table=True):
         members_check("roles", Role, "roles_known"),
         members_check("scopes", Scope, "scopes_known"),
         sa.CheckConstraint("cardinality(roles) >= 1", name="has_a_role"),
+        sa.CheckConstraint("facilitator_id IS NULL OR 'FACILITATOR' = ANY(roles)", name="facilitator_acts_as_one"),
         sa.CheckConstraint(
             "token_endpoint_auth_method IN ('client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none')",
             name="auth_method_known",
@@ -42,6 +43,8 @@ class OAuthClient(SQLModel, table=True):
         default="client_secret_basic",
         sa_column=sa.Column(sa.String(40), nullable=False, server_default="client_secret_basic"),
     )
+    # A FACILITATOR client may act for one facilitator (e.g. their case-work app): it then sees their cases.
+    facilitator_id: uuid.UUID | None = fk_field("facilitator.id", nullable=True, index=False)
     disabled_at: datetime | None = timestamp_field(nullable=True, default_now=False)
     created_at: datetime = timestamp_field()
 

@@ -50,6 +50,10 @@ class RegisteredClient(rfc6749.ClientMixin):
         return self.row.agency_id if self.row else None
 
     @property
+    def facilitator_id(self) -> Any:
+        return self.row.facilitator_id if self.row else None
+
+    @property
     def roles(self) -> list[str]:
         return list(self.row.roles) if self.row else []
 

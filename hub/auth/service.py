@@ -12,6 +12,7 @@ from hub.auth.models import OAuthClient
 from hub.auth.passwords import hash_secret, new_secret
 from hub.auth.scopes import SERVICE_ROLES, Role, Scope, scopes_for
 from hub.columns import utcnow
+from hub.facilitators.models import Facilitator
 
 
 class ClientError(Exception):
@@ -35,10 +36,17 @@ def _check_roles(agency: Agency, roles: set[Role]) -> None:
 
 
 async def create_client(
-    session: AsyncSession, agency: Agency, name: str, roles: set[Role], scopes: set[Scope] | None = None
+    session: AsyncSession,
+    agency: Agency,
+    name: str,
+    roles: set[Role],
+    scopes: set[Scope] | None = None,
+    facilitator: Facilitator | None = None,
 ) -> IssuedClient:
     """Register a client-credentials client for the agency; its scopes default to everything its roles allow."""
     _check_roles(agency, roles)
+    if facilitator is not None and Role.FACILITATOR not in roles:
+        raise ClientError("only a client with the FACILITATOR role may act for a facilitator")
     allowed = scopes_for(roles)
     if scopes:
         refused = scopes - allowed
@@ -54,6 +62,7 @@ async def create_client(
         secret_hash=hash_secret(secret),
         roles=sorted(r.value for r in roles),
         scopes=sorted(s.value for s in granted),
+        facilitator_id=facilitator.id if facilitator else None,
     )
     session.add(client)
     await session.flush()

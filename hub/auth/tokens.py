@@ -47,7 +47,10 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return str(uuid.uuid4())
 
     def get_extra_claims(self, client, grant_type, user, scope) -> dict:  # type: ignore[no-untyped-def]
-        return {"agency": str(client.agency_id), "agency_kind": client.agency_kind, "roles": sorted(client.roles)}
+        claims = {"agency": str(client.agency_id), "agency_kind": client.agency_kind, "roles": sorted(client.roles)}
+        if client.facilitator_id is not None:
+            claims["facilitator"] = str(client.facilitator_id)
+        return claims
 
 
 def _claims_registry(settings: Settings) -> jwt.JWTClaimsRegistry:
@@ -95,6 +98,7 @@ def principal_from_claims(claims: dict) -> Principal:
             roles=frozenset(Role(r) for r in claims["roles"]),
             scopes=frozenset(Scope(s) for s in str(claims.get("scope") or "").split()),
             token_id=claims["jti"],
+            facilitator_id=uuid.UUID(claims["facilitator"]) if claims.get("facilitator") else None,
         )
     except (KeyError, ValueError, TypeError):
         raise InvalidToken("the token does not describe a principal of this hub") from None

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from hub.agencies.models import AgencyKind
 from hub.app import create_app
 from hub.config import Settings
+from hub.db import head_revision
 from tests.factories import create_agency, create_client, graphql, token_for
 
 INTROSPECT = "{ __schema { queryType { name } } }"
@@ -27,7 +28,8 @@ async def test_readyz_when_ready_and_when_the_schema_is_behind(http, session):
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "reason": "the database schema is at revision behind but this hub needs 0001: run `hub migrate` first",
+        "reason": f"the database schema is at revision behind but this hub needs {head_revision()}: "
+        "run `hub migrate` first",
     }
 
 
