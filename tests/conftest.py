@@ -37,6 +37,21 @@ def _server_url() -> str:
     return start_embedded(Path(folder), delete_on_exit=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_secret_hashing() -> Iterator[None]:
+    """argon2id with the lowest cost inside this test process: tests make hundreds of clients, and the hashing's
+    cost is a production setting, not behaviour under test (hashes still are argon2id; verifying reads the cost
+    from the hash). Commands run as subprocesses keep the real cost."""
+    from argon2 import PasswordHasher
+
+    from hub.auth import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = real
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh database for this run, at Alembic head."""

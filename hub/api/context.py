@@ -44,6 +44,13 @@ class Context:
         async with self._lock:
             return await query(self.session, *args)
 
+    async def change(self, action: Callable[..., Awaitable[T]], /, *args: Any) -> T:
+        """Run a service function as one change inside a savepoint: if it raises (a refusal included),
+        nothing it wrote remains, and earlier mutations of the same request keep their work."""
+        async with self._lock:
+            async with self.session.begin_nested():
+                return await action(self.session, self.principal, *args)
+
     @cached_property
     def loaders(self) -> Loaders:
         from hub.api.loaders import Loaders

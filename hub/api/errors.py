@@ -42,5 +42,6 @@ def is_expected(error: GraphQLError) -> bool:
     if original is None:
         return True  # parse and validation errors from graphql-core
     if isinstance(original, GraphQLError):
-        return bool(original.extensions and "code" in original.extensions)
+        # graphql-core's own errors (e.g. a variable of the wrong shape) wrap a GraphQLError with no cause.
+        return original.original_error is None or bool(original.extensions and "code" in original.extensions)
     return bool(error.extensions and "code" in error.extensions)
