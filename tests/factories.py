@@ -31,9 +31,13 @@ async def create_agency(session: AsyncSession, kind: AgencyKind = AgencyKind.POL
 
 
 async def create_client(
-    session: AsyncSession, agency: Agency, roles: set[Role] | None = None, scopes: set[Scope] | None = None
+    session: AsyncSession,
+    agency: Agency,
+    roles: set[Role] | None = None,
+    scopes: set[Scope] | None = None,
+    facilitator: Facilitator | None = None,
 ) -> IssuedClient:
-    return await service_create_client(session, agency, "test client", roles or {Role.REFERRER}, scopes)
+    return await service_create_client(session, agency, "test client", roles or {Role.REFERRER}, scopes, facilitator)
 
 
 async def create_referral(
@@ -48,24 +52,25 @@ async def create_referral(
 ) -> Referral:
     number = (await session.execute(sa.text("SELECT nextval('referral_reference_seq')"))).scalar_one()
     submitted_at = submitted_at or datetime.now(UTC) - timedelta(days=1)
-    referral = Referral(
-        reference=f"RJ-{submitted_at.year}-{number:06d}",
-        referring_agency_id=agency.id,
-        agency_reference=f"42/{number:06d}/26",
-        referrer_name="PC Sam Taylor",
-        referrer_email="sam.taylor@police.example.org",
-        district=district,
-        incident_kind=incident_kind,
-        offence_category="Criminal damage",
-        reported_to_police=True,
-        responsibility_admitted=True,
-        summary="Windows of a community hall broken; the person responsible wants to make amends.",
-        stage=stage,
-        content_hash=hashlib.sha256(str(number).encode()).hexdigest(),
-        submitted_at=submitted_at,
-        updated_at=submitted_at,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "reference": f"RJ-{submitted_at.year}-{number:06d}",
+        "referring_agency_id": agency.id,
+        "agency_reference": f"42/{number:06d}/26",
+        "referrer_name": "PC Sam Taylor",
+        "referrer_email": "sam.taylor@police.example.org",
+        "district": district,
+        "incident_kind": incident_kind,
+        "offence_category": "Criminal damage",
+        "reported_to_police": True,
+        "responsibility_admitted": True,
+        "summary": "Windows of a community hall broken; the person responsible wants to make amends.",
+        "stage": stage,
+        "content_hash": hashlib.sha256(str(number).encode()).hexdigest(),
+        "submitted_at": submitted_at,
+        "updated_at": submitted_at,
+    }
+    values.update(fields)
+    referral = Referral(**values)
     session.add(referral)
     await session.flush()
     session.add(StageEvent(referral_id=referral.id, from_stage=None, to_stage=Stage.RECEIVED, at=submitted_at))

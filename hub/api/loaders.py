@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.agencies.loaders import AgencyByIdLoader
-from hub.facilitators.loaders import FacilitatorByIdLoader, FacilitatorsByReferralLoader
+from hub.facilitators.loaders import (
+    FacilitatorByIdLoader,
+    FacilitatorsByReferralLoader,
+    VolunteerHoursByFacilitatorLoader,
+    VolunteerHoursTotalByFacilitatorLoader,
+)
 from hub.referrals.loaders import (
+    ActionsByAgreementLoader,
+    AgreementByReferralLoader,
+    AssessmentsByReferralLoader,
+    ContactAttemptsByReferralLoader,
+    FeedbackByReferralLoader,
     ParticipantByIdLoader,
     ParticipantsByReferralLoader,
     ReferralByIdLoader,
+    SessionsByReferralLoader,
     StageEventsByReferralLoader,
 )
 
@@ -28,3 +39,11 @@ class Loaders:
         self.participants_by_referral = ParticipantsByReferralLoader(session)
         self.stage_events_by_referral = StageEventsByReferralLoader(session)
         self.facilitators_by_referral = FacilitatorsByReferralLoader(session)
+        self.contact_attempts_by_referral = ContactAttemptsByReferralLoader(session)
+        self.assessments_by_referral = AssessmentsByReferralLoader(session)
+        self.sessions_by_referral = SessionsByReferralLoader(session)
+        self.agreement_by_referral = AgreementByReferralLoader(session)
+        self.actions_by_agreement = ActionsByAgreementLoader(session)
+        self.feedback_by_referral = FeedbackByReferralLoader(session)
+        self.volunteer_hours_by_facilitator = VolunteerHoursByFacilitatorLoader(session)
+        self.volunteer_hours_total_by_facilitator = VolunteerHoursTotalByFacilitatorLoader(session)

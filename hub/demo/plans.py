@@ -14,19 +14,10 @@ from hub.referrals.models import (
     ParticipantRole,
     Stage,
 )
+from hub.referrals.transitions import MAIN_PATH
 
 # --- the shape of each case ------------------------------------------------------------------------------------------
 
-MAIN_PATH = (
-    Stage.RECEIVED,
-    Stage.ACCEPTED,
-    Stage.ALLOCATED,
-    Stage.CONTACT,
-    Stage.ASSESSMENT,
-    Stage.PREPARATION,
-    Stage.RESTORATIVE_PROCESS,
-    Stage.AGREEMENT_MONITORING,
-)
 HOLDABLE = MAIN_PATH[1:]
 TERMINAL = (Stage.CLOSED, Stage.DECLINED)
 CLOSED_FROM = {

@@ -12,8 +12,9 @@ from hub.api.context import Info
 from hub.api.errors import bad_input, not_found
 from hub.api.pagination import MAX_PAGE_SIZE, Ordering, PageArgs, fetch_page, iso_datetime, to_connection
 from hub.referrals import repository
+from hub.referrals.enums import IncidentKindType, StageType
 from hub.referrals.models import Referral
-from hub.referrals.types import IncidentKindType, ReferralType, StageType
+from hub.referrals.types import ReferralType
 
 
 class ReferralOrderField(StrEnum):

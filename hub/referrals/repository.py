@@ -13,7 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
 from hub.facilitators.models import Allocation
-from hub.referrals.models import IncidentKind, Participant, Referral, Stage, StageEvent
+from hub.referrals.models import (
+    AgreementAction,
+    Assessment,
+    AssessmentOutcome,
+    ContactAttempt,
+    Feedback,
+    IncidentKind,
+    OutcomeAgreement,
+    Participant,
+    Referral,
+    Respondent,
+    RestorativeSession,
+    Stage,
+    StageEvent,
+)
 
 
 def readable(principal: Principal) -> sa.Select[tuple[Referral]]:
@@ -97,5 +111,154 @@ async def stage_events_of(session: AsyncSession, referral_ids: Sequence[uuid.UUI
         sa.select(StageEvent)
         .where(StageEvent.referral_id.in_(referral_ids))
         .order_by(StageEvent.referral_id, StageEvent.at, StageEvent.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+# Reads that changes build on. Service functions call these inside the change's transaction.
+
+
+async def for_update(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> Referral | None:
+    """The referral, locked until the change commits, if the principal may see it."""
+    statement = readable(principal).where(Referral.id == referral_id).with_for_update(of=Referral)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def lock_agency_reference(session: AsyncSession, agency_id: uuid.UUID, agency_reference: str) -> None:
+    """Serialise submissions of one agency reference, so a retried submission never makes two referrals."""
+    key = f"referral:{agency_id}:{agency_reference}"
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
+async def by_agency_reference(session: AsyncSession, agency_id: uuid.UUID, agency_reference: str) -> Referral | None:
+    statement = sa.select(Referral).where(
+        Referral.referring_agency_id == agency_id, Referral.agency_reference == agency_reference
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def next_reference_number(session: AsyncSession) -> int:
+    return int((await session.execute(sa.select(sa.func.nextval("referral_reference_seq")))).scalar_one())
+
+
+async def participant_in(
+    session: AsyncSession, referral_id: uuid.UUID, participant_id: uuid.UUID
+) -> Participant | None:
+    statement = sa.select(Participant).where(Participant.id == participant_id, Participant.referral_id == referral_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def latest_assessments(session: AsyncSession, referral_id: uuid.UUID) -> dict[uuid.UUID, AssessmentOutcome]:
+    """Each participant's most recent assessment outcome on the case (a case has a handful)."""
+    statement = (
+        sa.select(Assessment.participant_id, Assessment.outcome)
+        .where(Assessment.referral_id == referral_id)
+        .order_by(Assessment.assessed_on, Assessment.recorded_at)
+    )
+    return {row[0]: AssessmentOutcome(row[1]) for row in (await session.execute(statement)).all()}
+
+
+async def allocated_ids(session: AsyncSession, referral_id: uuid.UUID) -> set[uuid.UUID]:
+    statement = sa.select(Allocation.facilitator_id).where(Allocation.referral_id == referral_id)
+    return set((await session.execute(statement)).scalars())
+
+
+async def remove_allocations(session: AsyncSession, referral_id: uuid.UUID, keep: set[uuid.UUID]) -> None:
+    statement = sa.delete(Allocation).where(Allocation.referral_id == referral_id)
+    if keep:
+        statement = statement.where(Allocation.facilitator_id.not_in(keep))
+    await session.execute(statement)
+
+
+async def session_in(session: AsyncSession, referral_id: uuid.UUID, session_id: uuid.UUID) -> RestorativeSession | None:
+    statement = sa.select(RestorativeSession).where(
+        RestorativeSession.id == session_id, RestorativeSession.referral_id == referral_id
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def agreement_of(session: AsyncSession, referral_id: uuid.UUID) -> OutcomeAgreement | None:
+    statement = sa.select(OutcomeAgreement).where(OutcomeAgreement.referral_id == referral_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def actions_of(session: AsyncSession, agreement_id: uuid.UUID) -> Sequence[AgreementAction]:
+    statement = (
+        sa.select(AgreementAction)
+        .where(AgreementAction.agreement_id == agreement_id)
+        .order_by(AgreementAction.position, AgreementAction.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def action_in(session: AsyncSession, referral_id: uuid.UUID, action_id: uuid.UUID) -> AgreementAction | None:
+    statement = (
+        sa.select(AgreementAction)
+        .join(OutcomeAgreement, OutcomeAgreement.id == AgreementAction.agreement_id)
+        .where(AgreementAction.id == action_id, OutcomeAgreement.referral_id == referral_id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def feedback_exists(
+    session: AsyncSession, referral_id: uuid.UUID, respondent: Respondent, participant_id: uuid.UUID | None
+) -> bool:
+    statement = sa.select(Feedback.id).where(
+        Feedback.referral_id == referral_id,
+        Feedback.respondent == respondent,
+        Feedback.participant_id.is_(None) if participant_id is None else Feedback.participant_id == participant_id,
+    )
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
+# The case record, read in batches by the dataloaders: one statement for any number of referrals.
+
+
+async def contact_attempts_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[ContactAttempt]:
+    statement = (
+        sa.select(ContactAttempt)
+        .where(ContactAttempt.referral_id.in_(referral_ids))
+        .order_by(ContactAttempt.referral_id, ContactAttempt.attempted_at, ContactAttempt.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def assessments_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Assessment]:
+    statement = (
+        sa.select(Assessment)
+        .where(Assessment.referral_id.in_(referral_ids))
+        .order_by(Assessment.referral_id, Assessment.assessed_on, Assessment.recorded_at, Assessment.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def sessions_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[RestorativeSession]:
+    statement = (
+        sa.select(RestorativeSession)
+        .where(RestorativeSession.referral_id.in_(referral_ids))
+        .order_by(RestorativeSession.referral_id, RestorativeSession.scheduled_for, RestorativeSession.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def agreements_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[OutcomeAgreement]:
+    statement = sa.select(OutcomeAgreement).where(OutcomeAgreement.referral_id.in_(referral_ids))
+    return (await session.execute(statement)).scalars().all()
+
+
+async def actions_of_agreements(session: AsyncSession, agreement_ids: Sequence[uuid.UUID]) -> Sequence[AgreementAction]:
+    statement = (
+        sa.select(AgreementAction)
+        .where(AgreementAction.agreement_id.in_(agreement_ids))
+        .order_by(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def feedback_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Feedback]:
+    statement = (
+        sa.select(Feedback)
+        .where(Feedback.referral_id.in_(referral_ids))
+        .order_by(Feedback.referral_id, Feedback.received_at, Feedback.id)
     )
     return (await session.execute(statement)).scalars().all()

@@ -10,30 +10,32 @@ from strawberry import relay
 
 from hub.agencies.types import AgencyType
 from hub.api.context import Info
-from hub.api.permissions import SeesParticipantPersonalDetails, WorksTheCase
+from hub.api.permissions import SeesParticipantPersonalDetails, ServiceStaffOnly, WorksTheCase
 from hub.facilitators.types import FacilitatorType
-from hub.referrals.models import (
-    ConsentState,
-    ContactMethod,
-    IncidentKind,
-    Outcome,
-    ParticipantRole,
-    Sensitivity,
-    Stage,
+from hub.referrals.enums import (
+    ApproachType,
+    ConsentStateType,
+    ContactMethodType,
+    DeclineReasonType,
+    IncidentKindType,
+    OutcomeType,
+    ParticipantRoleType,
+    SensitivityType,
+    StageType,
 )
 from hub.referrals.models import Participant as ParticipantRow
 from hub.referrals.models import Referral as ReferralRow
-from hub.referrals.models import StageEvent as StageEventRow
-
-StageType = strawberry.enum(Stage, description="Where a case is in the restorative process.")
-IncidentKindType = strawberry.enum(IncidentKind, description="What kind of harm or conflict was referred.")
-SensitivityType = strawberry.enum(
-    Sensitivity, description="Flags that restrict allocation to facilitators trained for sensitive cases."
+from hub.referrals.models import (
+    Sensitivity,
 )
-OutcomeType = strawberry.enum(Outcome, description="How a closed case ended.")
-ParticipantRoleType = strawberry.enum(ParticipantRole, description="A participant's part in the case.")
-ConsentStateType = strawberry.enum(ConsentState, description="Whether a participant has agreed to take part.")
-ContactMethodType = strawberry.enum(ContactMethod, description="How a participant is, or prefers to be, contacted.")
+from hub.referrals.models import StageEvent as StageEventRow
+from hub.referrals.record_types import (
+    AssessmentType,
+    ContactAttemptType,
+    FeedbackType,
+    OutcomeAgreementType,
+    RestorativeSessionType,
+)
 
 ADULT_AGE = 18
 
@@ -184,6 +186,17 @@ class ReferralType(relay.Node):
     stage: StageType = strawberry.field(description="The case's current stage.")
     version: int = strawberry.field(description="Grows by one with every change; mutations take it back.")
     outcome: OutcomeType | None = strawberry.field(description="How the case ended, once CLOSED.")
+    approach: ApproachType | None = strawberry.field(
+        description="The restorative approach chosen in preparation, once chosen. Everyone who may see the case."
+    )
+    decline_reason: DeclineReasonType | None = strawberry.field(
+        description="Why the service did not take the case on, once DECLINED. Everyone who may see the case."
+    )
+    decline_note: str | None = strawberry.field(
+        description="The service's note on the decline (always given for OTHER). Service staff and the case's "
+        "facilitators only: like every stage note it may hold details of the parties; referrers read declineReason.",
+        permission_classes=[WorksTheCase],
+    )
     submitted_at: datetime = strawberry.field(description="When the referral was submitted.")
     updated_at: datetime = strawberry.field(description="When the case last changed.")
     closed_at: datetime | None = strawberry.field(description="When the case was closed or declined.")
@@ -217,6 +230,50 @@ class ReferralType(relay.Node):
         rows = await info.context.loaders.facilitators_by_referral.load(self.row.id)
         return [FacilitatorType.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="Every attempt to contact a participant, oldest first. Service staff and the case's "
+        "facilitators only.",
+        permission_classes=[WorksTheCase],
+    )
+    async def contact_attempts(self, info: Info) -> list[ContactAttemptType] | None:
+        rows = await info.context.loaders.contact_attempts_by_referral.load(self.row.id)
+        return [ContactAttemptType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Risk and suitability assessments of the parties, oldest first. Service staff and the case's "
+        "facilitators only.",
+        permission_classes=[WorksTheCase],
+    )
+    async def assessments(self, info: Info) -> list[AssessmentType] | None:
+        rows = await info.context.loaders.assessments_by_referral.load(self.row.id)
+        return [AssessmentType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Sessions of the restorative process, by when they are scheduled. Service staff and the "
+        "case's facilitators only.",
+        permission_classes=[WorksTheCase],
+    )
+    async def sessions(self, info: Info) -> list[RestorativeSessionType] | None:
+        rows = await info.context.loaders.sessions_by_referral.load(self.row.id)
+        return [RestorativeSessionType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The outcome agreement, once recorded. Everyone who may see the case; its notes and its "
+        "actions' notes are for service staff and the case's facilitators only."
+    )
+    async def agreement(self, info: Info) -> OutcomeAgreementType | None:
+        row = await info.context.loaders.agreement_by_referral.load(self.row.id)
+        return OutcomeAgreementType.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Individual feedback from participants and the referrer, oldest first. The service's "
+        "co-ordinators and manager only (statistics give everyone the rates).",
+        permission_classes=[ServiceStaffOnly],
+    )
+    async def feedback(self, info: Info) -> list[FeedbackType] | None:
+        rows = await info.context.loaders.feedback_by_referral.load(self.row.id)
+        return [FeedbackType.from_row(row) for row in rows]
+
     @classmethod
     def from_row(cls, row: ReferralRow) -> ReferralType:
         return cls(
@@ -234,6 +291,9 @@ class ReferralType(relay.Node):
             stage=row.stage,
             version=row.version,
             outcome=row.outcome,
+            approach=row.approach,
+            decline_reason=row.decline_reason,
+            decline_note=row.decline_note,
             submitted_at=row.submitted_at,
             updated_at=row.updated_at,
             closed_at=row.closed_at,
