@@ -26,9 +26,13 @@ from hub.agencies.types import AgencyType
 from hub.api.errors import is_expected
 from hub.api.node import NodeQuery
 from hub.auth.types import ViewerQuery
+from hub.facilitators.mutations import FacilitatorMutation
+from hub.facilitators.queries import FacilitatorQuery
 from hub.facilitators.types import FacilitatorType
+from hub.referrals.mutations import ReferralMutation
 from hub.referrals.queries import ReferralQuery
 from hub.referrals.types import ParticipantType, ReferralType
+from hub.stats.queries import StatisticsQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -36,7 +40,12 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type(description="Everything a partner, a portal or the service can read.")
-class Query(NodeQuery, ViewerQuery, ReferralQuery, AgencyQuery):
+class Query(NodeQuery, ViewerQuery, ReferralQuery, AgencyQuery, StatisticsQuery, FacilitatorQuery):
+    pass
+
+
+@strawberry.type(description="Every change: referrals, case work and the service's administration.")
+class Mutation(ReferralMutation, FacilitatorMutation):
     pass
 
 
@@ -101,6 +110,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(NoIntrospection)
     return HubSchema(
         query=Query,
+        mutation=Mutation,
         types=[AgencyType, FacilitatorType, ParticipantType, ReferralType],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
