@@ -31,6 +31,8 @@ class Context:
     _session: AsyncSession | None = None
     # Resolvers run concurrently but a session runs one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Restricted personal data this request read: (type, record id) -> field names. The audit trail records it.
+    restricted_reads: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     @property
     def session(self) -> AsyncSession:
@@ -38,6 +40,10 @@ class Context:
         if self._session is None:
             self._session = self.database.sessions()
         return self._session
+
+    def note_read(self, record_type: str, record_id: object, field_name: str) -> None:
+        """Remember that this request read a restricted field of a record (called by the field rules)."""
+        self.restricted_reads.setdefault((record_type, str(record_id)), set()).add(field_name)
 
     async def run(self, query: Callable[..., Awaitable[T]], /, *args: Any) -> T:
         """Run a repository function on the request's session, after any statement already running."""

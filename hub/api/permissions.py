@@ -1,6 +1,7 @@
-"""Field permissions: one small class per rule, reading the principal from the typed context.
+"""Who may call what: one small permission class per rule, reading the principal from the typed context.
 
-A denied nullable field resolves to null with a FORBIDDEN error at its path; the rest of the response stands.
+Checked before the resolver runs, so a refused call changes nothing; the caller gets null and a FORBIDDEN error.
+Who may *read* which field is the table in hub/api/access.py.
 """
 
 from __future__ import annotations
@@ -12,45 +13,11 @@ from strawberry.permission import BasePermission
 from hub.api.context import Info
 from hub.api.errors import ErrorCode
 from hub.auth.principal import Principal
-from hub.auth.scopes import Role, Scope
-from hub.referrals.models import ParticipantRole
+from hub.auth.scopes import Scope
 
 
 class _Rule(BasePermission):
     error_extensions = {"code": ErrorCode.FORBIDDEN.value}
-
-
-class WorksTheCase(_Rule):
-    """Service staff, and facilitators (who only ever see cases allocated to them)."""
-
-    message = "Only the RJ service's staff and the case's facilitators may read this field."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal.is_service_staff or Role.FACILITATOR in principal.roles
-
-
-class SeesParticipantPersonalDetails(_Rule):
-    """Date of birth and needs: not of a harmed party for agencies that work with the responsible party."""
-
-    message = "Agencies working with the responsible party may not read a harmed party's personal details."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        if principal.is_service_staff or Role.FACILITATOR in principal.roles:
-            return True
-        return not (principal.works_with_responsible_party and source.role == ParticipantRole.HARMED)
-
-
-class StaffOrTheFacilitator(_Rule):
-    """The service's staff, and a facilitator reading their own record (e.g. their volunteer hours)."""
-
-    message = "Only the RJ service's staff and the facilitator themself may read this field."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        acting_for = principal.facilitator_id
-        return principal.is_service_staff or (acting_for is not None and acting_for == source.row.id)
 
 
 class _MayCall(_Rule):
@@ -97,15 +64,6 @@ class ManagesFacilitators(_MayCall):
 
     def allows(self, principal: Principal) -> bool:
         return principal.has_scope(Scope.FACILITATORS_MANAGE)
-
-
-class ServiceStaffOnly(_Rule):
-    """COORDINATOR and MANAGER: e.g. individual feedback answers, a facilitator's email."""
-
-    message = "Only the RJ service's co-ordinators and manager may read this field."
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.principal.is_service_staff
 
 
 class ReadsStatistics(_MayCall):

@@ -23,16 +23,45 @@ from strawberry.types.graphql import OperationType
 
 from hub.agencies.queries import AgencyQuery
 from hub.agencies.types import AgencyType
+from hub.api.access import govern
 from hub.api.errors import is_expected
 from hub.api.node import NodeQuery
 from hub.auth.types import ViewerQuery
 from hub.facilitators.mutations import FacilitatorMutation
 from hub.facilitators.queries import FacilitatorQuery
-from hub.facilitators.types import FacilitatorType
+from hub.facilitators.types import FacilitatorType, VolunteerHoursEntryType
 from hub.referrals.mutations import ReferralMutation
 from hub.referrals.queries import ReferralQuery
-from hub.referrals.types import ParticipantType, ReferralType
+from hub.referrals.record_types import (
+    AgreementActionType,
+    AssessmentType,
+    ContactAttemptType,
+    FeedbackType,
+    OutcomeAgreementType,
+    RestorativeSessionType,
+)
+from hub.referrals.types import ContactDetails, Custody, Needs, ParticipantType, ReferralType, Referrer, StageEvent
 from hub.stats.queries import StatisticsQuery
+
+# The types whose fields the access table in hub/api/access.py governs: everything a case is read through.
+GOVERNED_TYPES = [
+    ReferralType,
+    Referrer,
+    ParticipantType,
+    ContactDetails,
+    Needs,
+    Custody,
+    StageEvent,
+    FacilitatorType,
+    VolunteerHoursEntryType,
+    ContactAttemptType,
+    AssessmentType,
+    RestorativeSessionType,
+    OutcomeAgreementType,
+    AgreementActionType,
+    FeedbackType,
+    AgencyType,
+]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -108,6 +137,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     extensions: list = [UnitOfWork, HubMaskErrors, ParserCache, ValidationCache, DepthLimit, AliasLimit, TokenLimit]
     if production:
         extensions.append(NoIntrospection)
+    govern(GOVERNED_TYPES)
     return HubSchema(
         query=Query,
         mutation=Mutation,

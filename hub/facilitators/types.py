@@ -11,7 +11,6 @@ from strawberry import relay
 
 from hub.api.context import Info
 from hub.api.pagination import MAX_PAGE_SIZE, Ordering, PageArgs, decode_cursor, to_connection
-from hub.api.permissions import ServiceStaffOnly, StaffOrTheFacilitator, WorksTheCase
 from hub.facilitators.models import Accreditation
 from hub.facilitators.models import Facilitator as FacilitatorRow
 from hub.facilitators.models import VolunteerHours as VolunteerHoursRow
@@ -67,20 +66,16 @@ class VolunteerHoursEntryType:
 class FacilitatorType(relay.Node):
     id: relay.NodeID[str]
     row: strawberry.Private[FacilitatorRow]
-    first_name: str = strawberry.field(description="First name. Readable by everyone who may see the case.")
-    full_name: str | None = strawberry.field(
-        description="Full name. Service staff and the case's facilitators only.", permission_classes=[WorksTheCase]
-    )
-    email: str | None = strawberry.field(
-        description="Email address. Service staff only.", permission_classes=[ServiceStaffOnly]
-    )
-    accreditation: AccreditationType = strawberry.field(description="TRAINEE or ACCREDITED.")
-    sensitive_trained: bool = strawberry.field(
+    first_name: str = strawberry.field(description="First name.")
+    full_name: str | None = strawberry.field(description="Full name.")
+    email: str | None = strawberry.field(description="Email address.")
+    accreditation: AccreditationType | None = strawberry.field(description="TRAINEE or ACCREDITED.")
+    sensitive_trained: bool | None = strawberry.field(
         description="Trained for sensitive or complex cases (sexual offences, domestic abuse, hate crime, "
         "homicide, a child involved)."
     )
-    districts: list[str] = strawberry.field(description="Districts the facilitator works in.")
-    active: bool = strawberry.field(description="Whether the facilitator currently takes cases.")
+    districts: list[str] | None = strawberry.field(description="Districts the facilitator works in.")
+    active: bool | None = strawberry.field(description="Whether the facilitator currently takes cases.")
 
     @classmethod
     def from_row(cls, row: FacilitatorRow) -> FacilitatorType:
@@ -104,8 +99,7 @@ class FacilitatorType(relay.Node):
 
     @strawberry.field(
         description=f"The hours log, newest day first, at most {MAX_PAGE_SIZE} entries a page. Service staff and "
-        "the facilitator themself only.",
-        permission_classes=[StaffOrTheFacilitator],
+        "the facilitator themself only."
     )
     async def volunteer_hours(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -115,10 +109,7 @@ class FacilitatorType(relay.Node):
         page = await info.context.loaders.volunteer_hours_by_facilitator.load((self.row.id, size, cursor))
         return to_connection(page, HOURS_ORDERING, VolunteerHoursEntryType.from_row)
 
-    @strawberry.field(
-        description="Every hour the facilitator has logged. Service staff and the facilitator themself only.",
-        permission_classes=[StaffOrTheFacilitator],
-    )
+    @strawberry.field(description="Every hour the facilitator has logged.")
     async def total_volunteer_hours(self, info: Info) -> float | None:
         return float(await info.context.loaders.volunteer_hours_total_by_facilitator.load(self.row.id))
 
@@ -129,11 +120,13 @@ class CreateFacilitatorInput:
     email: str | None = strawberry.field(
         default=None, description="Email address (up to 320 characters); no two facilitators share one."
     )
-    accreditation: AccreditationType = strawberry.field(description="TRAINEE or ACCREDITED.")
-    sensitive_trained: bool = strawberry.field(
+    accreditation: AccreditationType | None = strawberry.field(description="TRAINEE or ACCREDITED.")
+    sensitive_trained: bool | None = strawberry.field(
         default=False, description="Trained for sensitive or complex cases; a TRAINEE cannot be."
     )
-    districts: list[str] = strawberry.field(description="Districts they work in: 1 to 20, each up to 100 characters.")
+    districts: list[str] | None = strawberry.field(
+        description="Districts they work in: 1 to 20, each up to 100 characters."
+    )
 
 
 @strawberry.input(description="Changes to a facilitator: only the fields given change; the same rules as on create.")

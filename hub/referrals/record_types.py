@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from hub.api.context import Info
-from hub.api.permissions import WorksTheCase
 from hub.ids import global_id
 from hub.referrals.enums import (
     ActionKindType,
@@ -47,7 +46,7 @@ async def participant_on_case(info: Info, referral_id: uuid.UUID, participant_id
 
 @strawberry.type(
     name="ContactAttempt",
-    description="One attempt to reach a participant. Service staff and the case's facilitators only.",
+    description="One attempt to reach a participant.",
 )
 class ContactAttemptType:
     row: strawberry.Private[ContactAttemptRow]
@@ -75,7 +74,7 @@ class ContactAttemptType:
 
 @strawberry.type(
     name="Assessment",
-    description="A risk and suitability assessment of one party. Service staff and the case's facilitators only.",
+    description="A risk and suitability assessment of one party.",
 )
 class AssessmentType:
     row: strawberry.Private[AssessmentRow]
@@ -136,17 +135,14 @@ class RestorativeSessionType:
 class AgreementActionType:
     row: strawberry.Private[AgreementActionRow]
     id: strawberry.ID = strawberry.field(description="The action's id, as updateAgreementAction takes it.")
-    kind: ActionKindType = strawberry.field(description="What kind of action it is. Everyone.")
-    description: str = strawberry.field(description="What was agreed. Everyone.")
-    owner_role: ParticipantRoleType = strawberry.field(description="The party who owns the action. Everyone.")
-    due_on: date | None = strawberry.field(description="When it is due. Everyone.")
-    status: ActionStatusType = strawberry.field(description="PENDING, DONE, MISSED or WAIVED. Everyone.")
-    settled_at: datetime | None = strawberry.field(description="When it was settled (done, missed, waived). Everyone.")
+    kind: ActionKindType = strawberry.field(description="What kind of action it is.")
+    description: str = strawberry.field(description="What was agreed.")
+    owner_role: ParticipantRoleType = strawberry.field(description="The party who owns the action.")
+    due_on: date | None = strawberry.field(description="When it is due.")
+    status: ActionStatusType = strawberry.field(description="PENDING, DONE, MISSED or WAIVED.")
+    settled_at: datetime | None = strawberry.field(description="When it was settled (done, missed, waived).")
 
-    @strawberry.field(
-        description="The service's note on the action. Service staff and the case's facilitators only.",
-        permission_classes=[WorksTheCase],
-    )
+    @strawberry.field(description="The service's note on the action.")
     def note(self) -> str | None:
         return self.row.note
 
@@ -171,16 +167,13 @@ class AgreementActionType:
 )
 class OutcomeAgreementType:
     row: strawberry.Private[OutcomeAgreementRow]
-    agreed_on: date = strawberry.field(description="The day the agreement was made. Everyone.")
+    agreed_on: date = strawberry.field(description="The day the agreement was made.")
 
-    @strawberry.field(
-        description="The service's notes on the agreement. Service staff and the case's facilitators only.",
-        permission_classes=[WorksTheCase],
-    )
+    @strawberry.field(description="The service's notes on the agreement.")
     def notes(self) -> str | None:
         return self.row.notes
 
-    @strawberry.field(description="The agreed actions, in the order agreed. Everyone.")
+    @strawberry.field(description="The agreed actions, in the order agreed.")
     async def actions(self, info: Info) -> list[AgreementActionType]:
         rows = await info.context.loaders.actions_by_agreement.load(self.row.id)
         return [AgreementActionType.from_row(row) for row in rows]
@@ -192,8 +185,7 @@ class OutcomeAgreementType:
 
 @strawberry.type(
     name="Feedback",
-    description="A participant's satisfaction, or the referrer's answer to whether they would recommend the "
-    "service. The service's co-ordinators and manager only.",
+    description="A participant's satisfaction, or the referrer's answer to whether they would recommend the service.",
 )
 class FeedbackType:
     row: strawberry.Private[FeedbackRow]

@@ -10,7 +10,6 @@ from strawberry import relay
 
 from hub.agencies.types import AgencyType
 from hub.api.context import Info
-from hub.api.permissions import SeesParticipantPersonalDetails, ServiceStaffOnly, WorksTheCase
 from hub.facilitators.types import FacilitatorType
 from hub.referrals.enums import (
     ApproachType,
@@ -79,43 +78,36 @@ class Custody:
 class ParticipantType(relay.Node):
     id: relay.NodeID[str]
     row: strawberry.Private[ParticipantRow]
-    role: ParticipantRoleType = strawberry.field(description="The participant's part in the case. Everyone.")
-    full_name: str = strawberry.field(description="Full name. Everyone who may see the case.")
+    role: ParticipantRoleType = strawberry.field(description="The participant's part in the case.")
+    full_name: str = strawberry.field(description="Full name.")
     is_child: bool = strawberry.field(description="Under 18 today (false when the date of birth is unknown).")
-    consent: ConsentStateType = strawberry.field(description="Consent to take part. Everyone.")
+    consent: ConsentStateType = strawberry.field(description="Consent to take part.")
     withdrawn_at: datetime | None = strawberry.field(description="When the participant withdrew, if they did.")
 
     @strawberry.field(
-        description="Date of birth. Not of a harmed party for prison, probation or youth offending agencies.",
-        permission_classes=[SeesParticipantPersonalDetails],
+        description="Date of birth. Not of a harmed party for prison, probation or youth offending agencies."
     )
     def date_of_birth(self) -> date | None:
         return self.row.date_of_birth
 
     @strawberry.field(
         description="Needs (interpreter, accessibility). Not of a harmed party for prison, probation or youth "
-        "offending agencies.",
-        permission_classes=[SeesParticipantPersonalDetails],
+        "offending agencies."
     )
     def needs(self) -> Needs | None:
         return Needs(interpreter_language=self.row.interpreter_language, accessibility=self.row.accessibility_needs)
 
     @strawberry.field(
-        description="Phone, email and address. Service staff and the case's facilitators only: the hub never "
-        "discloses contact details back to a referrer.",
-        permission_classes=[WorksTheCase],
+        description="Phone, email and address. The hub never discloses contact details back to a referrer."
     )
     def contact(self) -> ContactDetails | None:
         return ContactDetails(phone=self.row.phone, email=self.row.email, address=self.row.address)
 
-    @strawberry.field(
-        description="Preferred way of contact. Service staff and the case's facilitators only.",
-        permission_classes=[WorksTheCase],
-    )
+    @strawberry.field(description="Preferred way of contact.")
     def preferred_contact(self) -> ContactMethodType | None:
         return self.row.preferred_contact
 
-    @strawberry.field(description="Custody details, where the participant is in custody. Everyone.")
+    @strawberry.field(description="Custody details, where the participant is in custody.")
     def custody(self) -> Custody | None:
         if self.row.custody_establishment is None:
             return None
@@ -143,22 +135,18 @@ class ParticipantType(relay.Node):
 @strawberry.type(description="One move of a case from one stage to another.")
 class StageEvent:
     row: strawberry.Private[StageEventRow]
-    stage: StageType = strawberry.field(description="The stage the case moved to (same as `to`). Everyone.")
+    stage: StageType = strawberry.field(description="The stage the case moved to (same as `to`).")
     from_: StageType | None = strawberry.field(name="from", description="The stage it left (null at submission).")
-    to: StageType = strawberry.field(description="The stage it moved to. Everyone.")
-    at: datetime = strawberry.field(description="When it moved. Everyone.")
+    to: StageType = strawberry.field(description="The stage it moved to.")
+    at: datetime = strawberry.field(description="When it moved.")
 
-    @strawberry.field(
-        description="Why it moved, in the service's words. Service staff and the case's facilitators only.",
-        permission_classes=[WorksTheCase],
-    )
+    @strawberry.field(description="Why it moved, in the service's words.")
     def note(self) -> str | None:
         return self.row.note
 
     @strawberry.field(
         description="Who moved it (a person's name, or the client that acted). Service staff and the case's "
-        "facilitators only.",
-        permission_classes=[WorksTheCase],
+        "facilitators only."
     )
     def actor(self) -> str | None:
         return self.row.actor_name or self.row.actor_client_id
@@ -187,21 +175,20 @@ class ReferralType(relay.Node):
     version: int = strawberry.field(description="Grows by one with every change; mutations take it back.")
     outcome: OutcomeType | None = strawberry.field(description="How the case ended, once CLOSED.")
     approach: ApproachType | None = strawberry.field(
-        description="The restorative approach chosen in preparation, once chosen. Everyone who may see the case."
+        description="The restorative approach chosen in preparation, once chosen."
     )
     decline_reason: DeclineReasonType | None = strawberry.field(
-        description="Why the service did not take the case on, once DECLINED. Everyone who may see the case."
+        description="Why the service did not take the case on, once DECLINED."
     )
     decline_note: str | None = strawberry.field(
-        description="The service's note on the decline (always given for OTHER). Service staff and the case's "
-        "facilitators only: like every stage note it may hold details of the parties; referrers read declineReason.",
-        permission_classes=[WorksTheCase],
+        description="The service's note on the decline (always given for OTHER). Like every stage note it may "
+        "hold details of the parties; referrers read declineReason."
     )
     submitted_at: datetime = strawberry.field(description="When the referral was submitted.")
     updated_at: datetime = strawberry.field(description="When the case last changed.")
     closed_at: datetime | None = strawberry.field(description="When the case was closed or declined.")
 
-    @strawberry.field(description="The officer or member of staff who referred the case. Everyone.")
+    @strawberry.field(description="The officer or member of staff who referred the case.")
     def referrer(self) -> Referrer:
         row = self.row
         return Referrer(name=row.referrer_name, email=row.referrer_email, phone=row.referrer_phone)
@@ -222,18 +209,14 @@ class ReferralType(relay.Node):
         rows = await info.context.loaders.stage_events_by_referral.load(self.row.id)
         return [StageEvent.from_row(row) for row in rows]
 
-    @strawberry.field(
-        description="The facilitators allocated to the case. Referrers see first names only (fullName is "
-        "FORBIDDEN to them)."
-    )
+    @strawberry.field(description="The facilitators allocated to the case.")
     async def facilitators(self, info: Info) -> list[FacilitatorType]:
         rows = await info.context.loaders.facilitators_by_referral.load(self.row.id)
         return [FacilitatorType.from_row(row) for row in rows]
 
     @strawberry.field(
         description="Every attempt to contact a participant, oldest first. Service staff and the case's "
-        "facilitators only.",
-        permission_classes=[WorksTheCase],
+        "facilitators only."
     )
     async def contact_attempts(self, info: Info) -> list[ContactAttemptType] | None:
         rows = await info.context.loaders.contact_attempts_by_referral.load(self.row.id)
@@ -241,8 +224,7 @@ class ReferralType(relay.Node):
 
     @strawberry.field(
         description="Risk and suitability assessments of the parties, oldest first. Service staff and the case's "
-        "facilitators only.",
-        permission_classes=[WorksTheCase],
+        "facilitators only."
     )
     async def assessments(self, info: Info) -> list[AssessmentType] | None:
         rows = await info.context.loaders.assessments_by_referral.load(self.row.id)
@@ -250,8 +232,7 @@ class ReferralType(relay.Node):
 
     @strawberry.field(
         description="Sessions of the restorative process, by when they are scheduled. Service staff and the "
-        "case's facilitators only.",
-        permission_classes=[WorksTheCase],
+        "case's facilitators only."
     )
     async def sessions(self, info: Info) -> list[RestorativeSessionType] | None:
         rows = await info.context.loaders.sessions_by_referral.load(self.row.id)
@@ -267,8 +248,7 @@ class ReferralType(relay.Node):
 
     @strawberry.field(
         description="Individual feedback from participants and the referrer, oldest first. The service's "
-        "co-ordinators and manager only (statistics give everyone the rates).",
-        permission_classes=[ServiceStaffOnly],
+        "co-ordinators and manager only (statistics give everyone the rates)."
     )
     async def feedback(self, info: Info) -> list[FeedbackType] | None:
         rows = await info.context.loaders.feedback_by_referral.load(self.row.id)
