@@ -73,3 +73,12 @@ class ReadsStatistics(_MayCall):
 
     def allows(self, principal: Principal) -> bool:
         return principal.has_scope(Scope.STATISTICS_READ)
+
+
+class Administers(_MayCall):
+    """COORDINATOR and MANAGER (scope admin): agencies and OAuth clients."""
+
+    message = "Only the RJ service's co-ordinators and manager may administer agencies and clients."
+
+    def allows(self, principal: Principal) -> bool:
+        return principal.has_scope(Scope.ADMIN)

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
+from hub.agencies.mutations import AgencyMutation
 from hub.agencies.queries import AgencyQuery
 from hub.agencies.types import AgencyType
 from hub.api.access import govern
@@ -74,7 +75,7 @@ class Query(NodeQuery, ViewerQuery, ReferralQuery, AgencyQuery, StatisticsQuery,
 
 
 @strawberry.type(description="Every change: referrals, case work and the service's administration.")
-class Mutation(ReferralMutation, FacilitatorMutation):
+class Mutation(ReferralMutation, FacilitatorMutation, AgencyMutation):
     pass
 
 
