@@ -11,10 +11,8 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -26,6 +24,7 @@ from hub.agencies.queries import AgencyQuery
 from hub.agencies.types import AgencyType
 from hub.api.access import govern
 from hub.api.errors import is_expected
+from hub.api.limits import QueryLimits
 from hub.api.node import NodeQuery
 from hub.auth.types import ViewerQuery
 from hub.facilitators.mutations import FacilitatorMutation
@@ -64,8 +63,6 @@ GOVERNED_TYPES = [
     AgencyType,
 ]
 
-MAX_DEPTH = 10
-MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
 
@@ -105,16 +102,6 @@ class HubMaskErrors(MaskErrors):
         return GraphQLError(self.error_message, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
 
 
-class DepthLimit(QueryDepthLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_depth=MAX_DEPTH)
-
-
-class AliasLimit(MaxAliasesLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_alias_count=MAX_ALIASES)
-
-
 class TokenLimit(MaxTokensLimiter):
     def __init__(self) -> None:
         super().__init__(max_token_count=MAX_TOKENS)
@@ -135,7 +122,8 @@ class HubSchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The hub's schema. Extensions are passed as classes so no state is shared between requests."""
-    extensions: list = [UnitOfWork, HubMaskErrors, ParserCache, ValidationCache, DepthLimit, AliasLimit, TokenLimit]
+    # QueryLimits after ValidationCache: it measures only documents that validated.
+    extensions: list = [UnitOfWork, HubMaskErrors, ParserCache, ValidationCache, QueryLimits, TokenLimit]
     if production:
         extensions.append(NoIntrospection)
     govern(GOVERNED_TYPES)

@@ -1,0 +1,181 @@
+"""Limits every operation meets before any resolver or database work: text length, depth, directives, cost.
+
+Depth counts every field, introspection included (Strawberry's own limiter skips introspection), through
+fragments. Cost follows Shopify's model: an object costs 1, a scalar 0, a plain list of objects counts as
+LIST_ESTIMATE items, and a connection as its page size (`first`/`last`, or the default page). The cost is
+reported in `extensions.cost` of every response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    value_from_ast_untyped,
+)
+from strawberry.extensions import SchemaExtension
+
+from hub.api.errors import ErrorCode, ProtocolError
+from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+MAX_QUERY_LENGTH = 15_000
+MAX_DEPTH = 10
+MAX_DIRECTIVES = 50
+MAX_ALIASES = 15
+MAX_COST = 10_000
+LIST_ESTIMATE = 10
+
+
+def too_complex(message: str) -> ProtocolError:
+    return ProtocolError(ErrorCode.QUERY_TOO_COMPLEX, message)
+
+
+@dataclass
+class Walk:
+    """One operation walked with its fragments expanded: deepest field, directives seen, cost."""
+
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: dict[str, Any]
+    depth: int = 0
+    directives: int = 0
+    aliases: int = 0
+    total: int = 0
+
+    def selections(self, selection_set: SelectionSetNode | None, seen: frozenset[str] = frozenset()) -> Iterator[Any]:
+        """The fields of a selection set, fragments expanded (a fragment is never expanded inside itself)."""
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                yield selection, None  # its directives count in field_cost
+                continue
+            self.directives += len(selection.directives or ())
+            if isinstance(selection, InlineFragmentNode):
+                yield from self.typed(selection.type_condition, selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    self.directives += len(fragment.directives or ())
+                    yield from self.typed(fragment.type_condition, fragment.selection_set, seen | {fragment.name.value})
+
+    def typed(self, condition: Any, selection_set: SelectionSetNode, seen: frozenset[str]) -> Iterator[Any]:
+        on = self.schema.get_type(condition.name.value) if condition is not None else None
+        for field, _ in self.selections(selection_set, seen):
+            yield field, on
+
+    def cost(self, parent: Any, selection_set: SelectionSetNode | None, level: int) -> int:
+        """The cost of a selection set on `parent`, noting the deepest level reached."""
+        self.depth = max(self.depth, level)
+        total = 0
+        for field, on in self.selections(selection_set):
+            total += self.field_cost(on or parent, field, level + 1)
+        return total
+
+    def field_cost(self, parent: Any, field: FieldNode, level: int) -> int:
+        self.directives += len(field.directives or ())
+        self.aliases += field.alias is not None
+        self.depth = max(self.depth, level)
+        definition = getattr(parent, "fields", {}).get(field.name.value) if parent is not None else None
+        if definition is None:  # introspection and __typename: counted for depth, not for cost
+            self.cost(None, field.selection_set, level)
+            return 0
+        named = get_named_type(definition.type)
+        if not isinstance(named, GraphQLObjectType) and not hasattr(named, "fields"):
+            return 0
+        inner = self.cost(named, field.selection_set, level)
+        if named.name.endswith("Connection"):
+            return 1 + self.page_size(field) * max(inner, 1)
+        if isinstance(_unwrap(definition.type), GraphQLList) and not parent.name.endswith("Connection"):
+            return LIST_ESTIMATE * (1 + inner)  # a connection's edges already count as its page size
+        return 1 + inner
+
+    def page_size(self, field: FieldNode) -> int:
+        for argument in field.arguments or ():
+            if argument.name.value in ("first", "last"):
+                value = value_from_ast_untyped(argument.value, self.variables)
+                if isinstance(value, int):
+                    return max(0, min(value, MAX_PAGE_SIZE))
+        return DEFAULT_PAGE_SIZE
+
+
+def _unwrap(type_: Any) -> Any:
+    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+
+
+def measure(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+) -> Walk:
+    """Depth, directives and cost of the operation the request will run."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    walk = Walk(schema, fragments, variables or {})
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
+        if operation_name is not None and (operation.name is None or operation.name.value != operation_name):
+            continue
+        walk.directives += len(operation.directives or ())
+        root = schema.get_root_type(operation.operation)
+        walk.total += walk.cost(root, operation.selection_set, 0)
+    return walk
+
+
+class QueryLimits(SchemaExtension):
+    """Refuses an operation over a limit with QUERY_TOO_COMPLEX before anything runs; reports its cost."""
+
+    cost: int = 0
+
+    def on_operation(self) -> Iterator[None]:
+        query = self.execution_context.query or ""
+        if len(query) > MAX_QUERY_LENGTH:
+            raise too_complex(f"The query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are allowed.")
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            if "more than" in error.message and "tokens" in error.message:  # graphql-core's max_tokens refusal
+                error.extensions = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
+
+    def on_validate(self) -> Iterator[None]:
+        # Runs after ValidationCache has validated (extensions enter in order), before execution is decided:
+        # an error set here stops the operation.
+        context = self.execution_context
+        if not context.pre_execution_errors and context.graphql_document is not None:
+            variables = context.variables or {}
+            walk = measure(context.schema._schema, context.graphql_document, context.operation_name, variables)
+            self.cost = walk.total
+            refusal = _refusal(walk, self.cost)
+            if refusal is not None:
+                context.pre_execution_errors = [refusal]
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": {"requestedQueryCost": self.cost, "maximumAvailable": MAX_COST}}
+
+
+def _refusal(walk: Walk, cost: int) -> ProtocolError | None:
+    if walk.depth > MAX_DEPTH:
+        return too_complex(f"The query is {walk.depth} levels deep; at most {MAX_DEPTH} are allowed.")
+    if walk.aliases > MAX_ALIASES:
+        return too_complex(f"The query uses {walk.aliases} aliases; at most {MAX_ALIASES} are allowed.")
+    if walk.directives > MAX_DIRECTIVES:
+        return too_complex(f"The query uses {walk.directives} directives; at most {MAX_DIRECTIVES} are allowed.")
+    if cost > MAX_COST:
+        return too_complex(
+            f"The query would cost {cost} points; at most {MAX_COST} are allowed. Ask for smaller pages "
+            "(first/last) or fewer nested lists."
+        )
+    return None

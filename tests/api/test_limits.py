@@ -1,0 +1,99 @@
+"""Each GraphQL limit refuses with QUERY_TOO_COMPLEX before any resolver runs, and reports the cost."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.agencies.models import AgencyKind
+from hub.api.limits import MAX_COST
+from hub.auth.scopes import Role
+from tests.factories import create_agency, create_client, graphql, token_for
+from tests.referrals.casework import snapshot
+from tests.referrals.test_process import SUBMISSION
+
+
+@pytest.fixture
+async def token(http, session):
+    rj = await create_agency(session, AgencyKind.RJ_SERVICE)
+    return await token_for(http, await create_client(session, rj, {Role.MANAGER}))
+
+
+def nested(levels: int) -> str:
+    """A query `levels` deep through fragments: viewer > agency > ... via node."""
+    body = "id"
+    for _ in range(levels):
+        body = f"... on Referral {{ facilitators {{ volunteerHours {{ edges {{ node {{ referral {{ {body} }} }} }} }} }} }}"
+    return body
+
+
+def refused(result: dict, fragment: str) -> None:
+    assert result.get("data") is None, result
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert fragment in error["message"]
+
+
+async def test_depth_counts_fragments(http, token):
+    query = 'query { ...A } fragment A on Query { node(id: "x") { ...B } } ' + (
+        "fragment B on Node { ... on Referral { participants { needs { accessibility } } stageHistory { from } "
+        "facilitators { volunteerHours { edges { node { referral { facilitators { volunteerHours { edges { node { id "
+        "} } } } } } } } } } }"
+    )
+    refused(await graphql(http, token, query), "levels deep; at most 10 are allowed")
+
+
+async def test_depth_counts_introspection(http, token):
+    query = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }"
+    refused(await graphql(http, token, query), "levels deep")
+
+
+async def test_aliases(http, token):
+    query = "{ " + " ".join(f"a{i}: viewer {{ clientId }}" for i in range(16)) + " }"
+    refused(await graphql(http, token, query), "16 aliases; at most 15")
+
+
+async def test_directives(http, token):
+    query = "{ viewer { " + " ".join("clientId @include(if: true)" for _ in range(51)) + " } }"
+    refused(await graphql(http, token, query), "51 directives; at most 50")
+
+
+async def test_tokens(http, token):
+    query = "{ viewer { " + " ".join("clientId" for _ in range(2100)) + " } }"
+    result = await graphql(http, token, query)
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_query_text_length(http, token):
+    query = "# " + "x" * 15_000 + "\n{ viewer { clientId } }"
+    refused(await graphql(http, token, query), "characters long; at most 15000")
+
+
+async def test_cost_counts_nested_pages(http, token):
+    query = (
+        "{ referrals(first: 100) { edges { node { facilitators { volunteerHours(first: 100) { edges { node { id } } }"
+        " } } } } }"
+    )
+    refused(await graphql(http, token, query), f"at most {MAX_COST} are allowed")
+
+
+async def test_cost_follows_variables(http, token):
+    query = "query($n: Int) { referrals(first: $n) { edges { node { participants { fullName } } } } }"
+    small = await graphql(http, token, query, {"n": 2})
+    large = await graphql(http, token, query, {"n": 100})
+    assert small["extensions"]["cost"]["requestedQueryCost"] < large["extensions"]["cost"]["requestedQueryCost"]
+    assert large["extensions"]["cost"]["maximumAvailable"] == MAX_COST
+
+
+async def test_every_response_reports_its_cost(http, token):
+    result = await graphql(http, token, "{ viewer { clientId agency { name } } }")
+    assert result["extensions"]["cost"] == {"requestedQueryCost": 2, "maximumAvailable": MAX_COST}
+
+
+async def test_a_refused_mutation_writes_nothing(http, session, token):
+    aliases = " ".join(f"s{i}: submitReferral(input: $input) {{ referral {{ id }} }}" for i in range(16))
+    before = await snapshot(session)
+    result = await graphql(
+        http, token, f"mutation($input: SubmitReferralInput!) {{ {aliases} }}", {"input": SUBMISSION}
+    )
+    refused(result, "aliases")
+    assert await snapshot(session) == before
