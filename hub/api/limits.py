@@ -1,7 +1,8 @@
 """Limits every operation meets before any resolver or database work: text length, depth, directives, cost.
 
 Depth counts every field, introspection included (Strawberry's own limiter skips introspection), through
-fragments. Cost follows Shopify's model: an object costs 1, a scalar 0, a plain list of objects counts as
+fragments; an operation of introspection fields only may go to 15 (GraphiQL's schema query), and introspection
+is off in production. Cost follows Shopify's model: an object costs 1, a scalar 0, a plain list of objects counts as
 LIST_ESTIMATE items, and a connection as its page size (`first`/`last`, or the default page). The cost is
 reported in `extensions.cost` of every response.
 """
@@ -34,6 +35,8 @@ from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_QUERY_LENGTH = 15_000
 MAX_DEPTH = 10
+# An operation of introspection fields only (GraphiQL's schema query is 15 deep); never in production.
+MAX_INTROSPECTION_DEPTH = 15
 MAX_DIRECTIVES = 50
 MAX_ALIASES = 15
 MAX_COST = 10_000
@@ -55,6 +58,7 @@ class Walk:
     directives: int = 0
     aliases: int = 0
     total: int = 0
+    introspection_only: bool = True
 
     def selections(self, selection_set: SelectionSetNode | None, seen: frozenset[str] = frozenset()) -> Iterator[Any]:
         """The fields of a selection set, fragments expanded (a fragment is never expanded inside itself)."""
@@ -127,6 +131,8 @@ def measure(
         if operation_name is not None and (operation.name is None or operation.name.value != operation_name):
             continue
         walk.directives += len(operation.directives or ())
+        roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+        walk.introspection_only &= bool(roots) and all(f.name.value.startswith("__") for f in roots)
         root = schema.get_root_type(operation.operation)
         walk.total += walk.cost(root, operation.selection_set, 0)
     return walk
@@ -167,8 +173,9 @@ class QueryLimits(SchemaExtension):
 
 
 def _refusal(walk: Walk, cost: int) -> ProtocolError | None:
-    if walk.depth > MAX_DEPTH:
-        return too_complex(f"The query is {walk.depth} levels deep; at most {MAX_DEPTH} are allowed.")
+    limit = MAX_INTROSPECTION_DEPTH if walk.introspection_only else MAX_DEPTH
+    if walk.depth > limit:
+        return too_complex(f"The query is {walk.depth} levels deep; at most {limit} are allowed.")
     if walk.aliases > MAX_ALIASES:
         return too_complex(f"The query uses {walk.aliases} aliases; at most {MAX_ALIASES} are allowed.")
     if walk.directives > MAX_DIRECTIVES:

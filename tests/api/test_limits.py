@@ -18,14 +18,6 @@ async def token(http, session):
     return await token_for(http, await create_client(session, rj, {Role.MANAGER}))
 
 
-def nested(levels: int) -> str:
-    """A query `levels` deep through fragments: viewer > agency > ... via node."""
-    body = "id"
-    for _ in range(levels):
-        body = f"... on Referral {{ facilitators {{ volunteerHours {{ edges {{ node {{ referral {{ {body} }} }} }} }} }} }}"
-    return body
-
-
 def refused(result: dict, fragment: str) -> None:
     assert result.get("data") is None, result
     (error,) = result["errors"]
@@ -43,8 +35,19 @@ async def test_depth_counts_fragments(http, token):
 
 
 async def test_depth_counts_introspection(http, token):
-    query = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }"
-    refused(await graphql(http, token, query), "levels deep")
+    deep = "name " + "ofType { " * 12 + "name" + " }" * 12
+    alone = f"{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}"
+    refused(await graphql(http, token, alone), "levels deep; at most 15 are allowed")
+    chain = "ofType { " * 7 + "name" + " }" * 7
+    mixed = f"{{ viewer {{ clientId }} __schema {{ types {{ fields {{ type {{ {chain} }} }} }} }} }}"
+    refused(await graphql(http, token, mixed), "levels deep; at most 10 are allowed")
+
+
+async def test_graphiqls_introspection_query_passes_in_development(http, token):
+    from graphql import get_introspection_query
+
+    result = await graphql(http, token, get_introspection_query(descriptions=True))
+    assert "errors" not in result and result["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
 async def test_aliases(http, token):
