@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 
 from hub.api.context import Context
 from hub.api.errors import ErrorCode
+from hub.api.guard import GraphQLRequestGuard
 from hub.api.schema import build_schema
 from hub.auth.bearer import Authenticator, MissingToken
 from hub.auth.keys import KeyRing, open_keyring
@@ -125,7 +126,7 @@ def create_app(settings: Settings, database_url: str | None = None, database: Da
                 await db.dispose()
 
     routes = [
-        Route("/graphql", BearerAuth(graphql, ide=ide), methods=["GET", "POST"]),
+        Route("/graphql", GraphQLRequestGuard(BearerAuth(graphql, ide=ide)), methods=["GET", "POST"]),
         Route("/oauth/token", token_endpoint, methods=["POST"]),
         Route("/oauth/jwks", jwks_endpoint, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),

@@ -11,6 +11,7 @@ scheduled; PREPARATION and RESTORATIVE_PROCESS are only entered with every party
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -177,7 +178,13 @@ def url(database_url: str) -> str:
     return database_url
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=not os.environ.get("HUB_FUZZ_RANDOM"),
+    database=None,
+)
 @given(start=st.sampled_from(MAIN_PATH), parties_ready=st.booleans(), actions=st.lists(step, min_size=1, max_size=25))
 def test_any_sequence_of_changes_keeps_the_invariants(url, start, parties_ready, actions):
     asyncio.run(run_sequence(url, start, parties_ready, actions))
