@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from hub.api import faults
 from hub.api.context import Context
 from hub.api.errors import ErrorCode
 from hub.api.guard import GraphQLRequestGuard
@@ -28,6 +30,7 @@ from hub.db import Database, DatabaseError, check_schema_current
 
 log = logging.getLogger(__name__)
 REALM = "rj-partner-hub"
+READY_TIMEOUT_SECONDS = 5
 
 
 @dataclass
@@ -54,7 +57,7 @@ class HubGraphQL(GraphQL):
         principal = request.scope.get("hub.principal")
         if principal is None:
             raise PermissionError("no principal")  # BearerAuth lets no such request through
-        return Context(principal=principal, database=hub.database, settings=hub.settings)
+        return Context(principal=principal, database=hub.database, settings=hub.settings, http_response=response)
 
 
 def unauthenticated(error: InvalidToken) -> Response:
@@ -86,6 +89,11 @@ class BearerAuth:
             except InvalidToken as error:
                 await unauthenticated(error)(scope, receive, send)
                 return
+            except Exception as error:
+                if not faults.is_unavailable(error):
+                    raise
+                await faults.unavailable()(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
@@ -96,7 +104,7 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     try:
-        await check_schema_current(hub.database)
+        await asyncio.wait_for(check_schema_current(hub.database), timeout=READY_TIMEOUT_SECONDS)
     except DatabaseError as error:
         return JSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
     except Exception:  # the database is unreachable; the reason is in the log

@@ -127,19 +127,25 @@ def resolve_database_url(settings: Settings) -> tuple[str, bool]:
     return start_embedded(settings.data_dir), True
 
 
+# A request waits this long for a pooled connection or a new one before the hub answers 503: a dead or
+# saturated database must not make callers hang.
+POOL_WAIT_SECONDS = 3
+CONNECT_TIMEOUT_SECONDS = 3
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=0,
-        pool_timeout=5,
+        pool_timeout=POOL_WAIT_SECONDS,
         pool_pre_ping=True,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "application_name": "rj-partner-hub",
             },
-            "timeout": 5,
+            "timeout": CONNECT_TIMEOUT_SECONDS,
         },
     )
 

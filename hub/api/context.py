@@ -33,6 +33,8 @@ class Context:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Restricted personal data this request read: (type, record id) -> field names. The audit trail records it.
     restricted_reads: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # The HTTP response being built (Strawberry's sub-response), to set a status such as 503.
+    http_response: Any = None
 
     @property
     def session(self) -> AsyncSession:
@@ -40,6 +42,14 @@ class Context:
         if self._session is None:
             self._session = self.database.sessions()
         return self._session
+
+    def unavailable(self) -> None:
+        """The database could not serve this request: answer 503 with Retry-After."""
+        from hub.api.faults import RETRY_AFTER_SECONDS
+
+        if self.http_response is not None:
+            self.http_response.status_code = 503
+            self.http_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
     def note_read(self, record_type: str, record_id: object, field_name: str) -> None:
         """Remember that this request read a restricted field of a record (called by the field rules)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from strawberry.types.graphql import OperationType
 from hub.agencies.mutations import AgencyMutation
 from hub.agencies.queries import AgencyQuery
 from hub.agencies.types import AgencyType
+from hub.api import faults
 from hub.api.access import govern
 from hub.api.errors import is_expected
 from hub.api.limits import QueryLimits
@@ -64,6 +66,7 @@ GOVERNED_TYPES = [
 ]
 
 MAX_TOKENS = 2000
+log = logging.getLogger(__name__)
 
 
 @strawberry.type(description="Everything a partner, a portal or the service can read.")
@@ -99,7 +102,8 @@ class HubMaskErrors(MaskErrors):
         super().__init__(should_mask_error=_mask)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        return GraphQLError(self.error_message, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
+        message = faults.MESSAGE if faults.is_unavailable(error.original_error) else self.error_message
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
 
 
 class TokenLimit(MaxTokensLimiter):
@@ -116,8 +120,14 @@ class HubSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only unexpected errors: denials and bad input are answers, not faults."""
         unexpected = [error for error in errors if not is_expected(error)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        down = [error for error in unexpected if faults.is_unavailable(error.original_error)]
+        if down:
+            log.warning("database unavailable: %s", type(down[0].original_error).__name__)
+            context = getattr(execution_context, "context", None)
+            if context is not None:
+                context.unavailable()
+        if len(unexpected) > len(down):
+            super().process_errors([error for error in unexpected if error not in down], execution_context)
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
