@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.agencies.models import Agency, AgencyKind
 from hub.agencies.service import create_agency as service_create_agency
+from hub.auth.models import OAuthClient, User
 from hub.auth.scopes import Role, Scope
-from hub.auth.service import IssuedClient
+from hub.auth.service import IssuedClient, create_public_client
 from hub.auth.service import create_client as service_create_client
+from hub.auth.service import create_user as service_create_user
 from hub.facilitators.models import Accreditation, Allocation, Facilitator
 from hub.referrals.models import IncidentKind, Participant, ParticipantRole, Referral, Stage, StageEvent
 
@@ -146,3 +148,31 @@ def unverified_header(token: str) -> dict[str, Any]:
 def unverified_claims(token: str) -> dict[str, Any]:
     """A JWT's claims, read without checking anything (for assertions only)."""
     return _unverified_part(token, 1)
+
+
+PORTAL_CALLBACK = "https://portal.example.org/callback"
+PASSWORD = "correct horse battery staple"
+
+
+async def create_user(
+    session: AsyncSession,
+    agency: Agency,
+    roles: set[Role] | None = None,
+    *,
+    email: str | None = None,
+    facilitator: Facilitator | None = None,
+) -> User:
+    """A person of the agency who signs in with PASSWORD."""
+    email = email or f"person{next(_counter)}@example.org"
+    issued = await service_create_user(
+        session, agency, email, roles or {Role.REFERRER}, facilitator=facilitator, password=PASSWORD
+    )
+    return issued.user
+
+
+async def create_portal(
+    session: AsyncSession, agency: Agency, roles: set[Role] | None = None, redirect_uris: tuple[str, ...] = ()
+) -> OAuthClient:
+    """A public portal client (PKCE, no secret) of the agency."""
+    uris = redirect_uris or (PORTAL_CALLBACK,)
+    return await create_public_client(session, agency, "Test portal", roles or {Role.REFERRER}, uris)

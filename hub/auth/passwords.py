@@ -1,7 +1,11 @@
-"""Secret hashing (argon2id). Verification costs the same whether or not the account exists."""
+"""Secret hashing: argon2id for secrets people and operators hold, SHA-256 for the hub's random tokens.
+
+Verification costs the same whether or not the account exists.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -26,3 +30,8 @@ def verify_secret(secret_hash: str | None, secret: str) -> bool:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a high-entropy token (authorization code, refresh token): its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()

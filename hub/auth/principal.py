@@ -20,6 +20,10 @@ class Principal:
     token_id: str | None = None
     # Set when the principal is a person who is a facilitator (portal sign-in); clients have none.
     facilitator_id: uuid.UUID | None = None
+    # Set when the principal is a person signed in through a portal (the token's subject).
+    user_id: uuid.UUID | None = None
+    # The client's own GraphQL rate limit (points a minute), when it has one; else the hub's default.
+    rate_limit_per_minute: int | None = None
 
     @property
     def is_service_staff(self) -> bool:

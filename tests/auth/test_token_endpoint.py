@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from sqlalchemy import select
 
 from hub.agencies.models import AgencyKind
@@ -139,9 +140,26 @@ async def test_metadata_and_jwks(http, session):
     assert metadata["issuer"] == "http://127.0.0.1:8000"
     assert metadata["token_endpoint"] == "http://127.0.0.1:8000/oauth/token"
     assert metadata["jwks_uri"] == "http://127.0.0.1:8000/oauth/jwks"
-    assert metadata["grant_types_supported"] == ["client_credentials"]
-    assert metadata["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+    assert metadata["authorization_endpoint"] == "http://127.0.0.1:8000/oauth/authorize"
+    assert metadata["revocation_endpoint"] == "http://127.0.0.1:8000/oauth/revoke"
+    assert metadata["introspection_endpoint"] == "http://127.0.0.1:8000/oauth/introspect"
+    assert metadata["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"]
+    assert metadata["response_types_supported"] == ["code"]
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    every_method = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+    assert metadata["token_endpoint_auth_methods_supported"] == every_method
+    assert metadata["revocation_endpoint_auth_methods_supported"] == every_method
+    assert metadata["introspection_endpoint_auth_methods_supported"] == every_method[:3]
+    assert metadata["token_endpoint_auth_signing_alg_values_supported"] == ["ES256", "RS256", "PS256"]
+    AuthorizationServerMetadata(metadata).validate()  # authlib's RFC 8414 checks
     keys = (await http.get("/oauth/jwks")).json()["keys"]
     assert len(keys) == 1
     assert keys[0]["kty"] == "EC" and keys[0]["crv"] == "P-256"
     assert "d" not in keys[0]  # never the private part
+
+
+async def test_odd_characters_in_a_parameter_are_an_ordinary_error(http, session):
+    issued = await create_client(session, await create_agency(session))
+    data = {"grant_type": "client_credentials", "scope": 'référrals "all"'}
+    status, body = await _token_error(http, data, (issued.client.client_id, issued.secret))
+    assert (status, body["error"]) == (400, "invalid_scope")
