@@ -1,6 +1,8 @@
 """Every table, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from hub.agencies.models import Agency
+from hub.api.ratelimit import RateBucket
+from hub.audit.models import AuditEntry
 from hub.auth.models import OAuthClient, SigningKey
 from hub.facilitators.models import Allocation, Facilitator, VolunteerHours
 from hub.referrals.models import (
@@ -15,12 +17,14 @@ from hub.referrals.models import (
     RestorativeSession,
     StageEvent,
 )
+from hub.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "Agency",
     "AgreementAction",
     "Allocation",
     "Assessment",
+    "AuditEntry",
     "ConsentRecord",
     "ContactAttempt",
     "Facilitator",
@@ -28,9 +32,14 @@ __all__ = [
     "OAuthClient",
     "OutcomeAgreement",
     "Participant",
+    "RateBucket",
     "Referral",
     "RestorativeSession",
     "SigningKey",
     "StageEvent",
     "VolunteerHours",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
+from hub.audit.capture import ChangeCapture
+from hub.audit.models import AuditAction
+from hub.audit.service import Actor, PendingEntry, append_all, record
 from hub.auth.principal import Principal
 from hub.config import Settings
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from hub.db import Database
 
 T = TypeVar("T")
+OPERATION_MAX_LENGTH = 100
 
 
 @dataclass
@@ -35,6 +39,12 @@ class Context:
     restricted_reads: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # The HTTP response being built (Strawberry's sub-response), to set a status such as 503.
     http_response: Any = None
+    # Where the request came from (the client's address), for the audit trail.
+    source_address: str | None = None
+    # The changes made so far, as audit entries waiting for the request to commit.
+    _audit: list[PendingEntry] = field(default_factory=list)
+    # The operation of every change attempted (the mutations' names).
+    _operations: list[str] = field(default_factory=list)
 
     @property
     def session(self) -> AsyncSession:
@@ -51,6 +61,12 @@ class Context:
             self.http_response.status_code = 503
             self.http_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
+    def throttled(self, retry_after: float) -> None:
+        """The client's rate limit refused this request: answer 429 with Retry-After."""
+        if self.http_response is not None:
+            self.http_response.status_code = 429
+            self.http_response.headers["Retry-After"] = str(int(retry_after))
+
     def note_read(self, record_type: str, record_id: object, field_name: str) -> None:
         """Remember that this request read a restricted field of a record (called by the field rules)."""
         self.restricted_reads.setdefault((record_type, str(record_id)), set()).add(field_name)
@@ -60,12 +76,46 @@ class Context:
         async with self._lock:
             return await query(self.session, *args)
 
-    async def change(self, action: Callable[..., Awaitable[T]], /, *args: Any) -> T:
+    async def change(self, action: Callable[..., Awaitable[T]], /, *args: Any, operation: str | None = None) -> T:
         """Run a service function as one change inside a savepoint: if it raises (a refusal included),
-        nothing it wrote remains, and earlier mutations of the same request keep their work."""
+        nothing it wrote remains, and earlier mutations of the same request keep their work.
+
+        What it wrote (record types, ids, column names) becomes one audit entry, appended when the request
+        commits, so the entry exists exactly when the change does.
+        """
+        operation = operation or action.__name__
+        self._operations.append(operation)
+        capture = ChangeCapture()
         async with self._lock:
-            async with self.session.begin_nested():
-                return await action(self.session, self.principal, *args)
+            with capture.watching(self.session.sync_session):
+                async with self.session.begin_nested():
+                    result = await action(self.session, self.principal, *args)
+            self._note_change(operation, capture)
+            return result
+
+    def _note_change(self, operation: str, capture: ChangeCapture) -> None:
+        action = capture.action()
+        if action is not None:
+            self._audit.append(self._entry(action, operation, capture.records()))
+
+    def _entry(self, action: AuditAction, operation: str, records: list[dict[str, Any]]) -> PendingEntry:
+        return PendingEntry(
+            action=action,
+            operation=operation,
+            records=records,
+            actor=Actor.of(self.principal),
+            request_id=self.request_id,
+            source_address=self.source_address,
+        )
+
+    def _consultation(self) -> list[PendingEntry]:
+        """One CONSULTATION entry naming the restricted fields this request read, if it read any."""
+        if not self.restricted_reads:
+            return []
+        records = [record(kind, key, fields) for (kind, key), fields in sorted(self.restricted_reads.items())]
+        # Reads in a mutation's payload are named after the mutation(s); anything else is a query.
+        operation = ",".join(dict.fromkeys(self._operations))[:OPERATION_MAX_LENGTH] or "query"
+        return [self._entry(AuditAction.CONSULTATION, operation, records)]
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -74,15 +124,25 @@ class Context:
         return Loaders(self)
 
     async def finish(self, *, commit: bool) -> None:
-        if self._session is None:
+        """End the request's unit of work: commit its changes with their audit entries, or roll them back.
+
+        Restricted reads are recorded either way (a query's data was sent even though nothing else is kept).
+        The chain lock is taken last, just before commit, so a request never waits on it while holding rows.
+        """
+        if self._session is None and not self.restricted_reads:
             return
+        session = self.session
         try:
-            if commit:
-                await self._session.commit()
-            else:
-                await self._session.rollback()
+            if not commit:
+                await session.rollback()
+                self._audit.clear()  # the changes they describe are gone
+            entries = self._audit + self._consultation()
+            await append_all(session, entries)
+            if commit or entries:
+                await session.commit()
         finally:
-            await self._session.close()
+            self._audit.clear()
+            await session.close()
             self._session = None
 
 

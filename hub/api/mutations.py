@@ -48,8 +48,9 @@ def user_errors(problems: Sequence[Problem]) -> list[UserError]:
 
 
 async def attempt(info: Info, action: Callable[..., Awaitable[T]], /, *args: Any) -> tuple[T | None, list[UserError]]:
-    """Run one service function as the mutation's change: its result, or the refusal as user errors."""
+    """Run one service function as the mutation's change (audited under the mutation's name): its result, or the
+    refusal as user errors."""
     try:
-        return await info.context.change(action, *args), []
+        return await info.context.change(action, *args, operation=info.field_name), []
     except Refused as refused:
         return None, user_errors(refused.problems)

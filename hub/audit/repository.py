@@ -1,0 +1,73 @@
+"""Every query of the audit trail. Reads start from readable(principal): rows are filtered in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.audit.models import AuditAction, AuditEntry
+from hub.auth.principal import Principal
+from hub.auth.scopes import Scope
+
+# Every append takes this transaction-level lock first, so entries join the chain one at a time.
+CHAIN_LOCK = "audit_entry:chain"
+
+
+def readable(principal: Principal) -> sa.Select[tuple[AuditEntry]]:
+    """Every entry for the service's manager and auditors (scope audit:read); none for anyone else."""
+    statement = sa.select(AuditEntry)
+    return statement if principal.has_scope(Scope.AUDIT_READ) else statement.where(sa.false())
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_agency_id: uuid.UUID | None = None
+    record_id: str | None = None
+    action: AuditAction | None = None
+    at_from: datetime | None = None
+    at_to: datetime | None = None
+
+
+def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditEntry]]:
+    statement = readable(principal)
+    if where.actor_agency_id is not None:
+        statement = statement.where(AuditEntry.actor_agency_id == where.actor_agency_id)
+    if where.record_id is not None:
+        # Containment on the records list, served by the GIN index.
+        statement = statement.where(AuditEntry.records.contains([{"id": where.record_id}]))
+    if where.action is not None:
+        statement = statement.where(AuditEntry.action == where.action)
+    if where.at_from is not None:
+        statement = statement.where(AuditEntry.at >= where.at_from)
+    if where.at_to is not None:
+        statement = statement.where(AuditEntry.at < where.at_to)
+    return statement
+
+
+async def lock_chain(session: AsyncSession) -> None:
+    """Hold the chain until the transaction ends: concurrent appends wait, so the chain never forks."""
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(CHAIN_LOCK, 0))))
+
+
+async def last_link(session: AsyncSession) -> tuple[int, str] | None:
+    """The sequence number and hash of the newest entry; None while the chain is empty."""
+    statement = sa.select(AuditEntry.sequence, AuditEntry.hash).order_by(AuditEntry.sequence.desc()).limit(1)
+    row = (await session.execute(statement)).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+async def chain_after(session: AsyncSession, sequence: int, limit: int) -> Sequence[AuditEntry]:
+    """Up to `limit` entries after the given sequence number, in chain order, as stored now."""
+    statement = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.sequence > sequence)
+        .order_by(AuditEntry.sequence)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalars().all()

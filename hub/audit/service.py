@@ -1,0 +1,131 @@
+"""Appending to the audit trail: the only code that writes audit entries.
+
+Each entry's hash is sha256 over a canonical serialisation of the entry, its previous hash included, so changing,
+removing or reordering any entry breaks the chain from there on (`hub audit verify` finds it). Entries are
+written in the caller's transaction: they exist exactly when what they describe does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.audit import repository
+from hub.audit.models import GENESIS_HASH, AuditAction, AuditEntry, RecordChange
+from hub.auth.principal import Principal
+from hub.columns import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: the agency, the OAuth client, and the person when a person signed in."""
+
+    agency_id: uuid.UUID | None
+    client_id: str | None
+    person: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        person = None if principal.subject == principal.client_id else principal.subject
+        return cls(principal.agency_id, principal.client_id, person)
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """What happened, not yet in the chain (it gets its sequence number and hashes when appended)."""
+
+    action: AuditAction
+    operation: str
+    records: list[dict[str, Any]]
+    actor: Actor | None = None
+    request_id: str | None = None
+    source_address: str | None = None
+    recipient: str | None = None
+    at: datetime = field(default_factory=utcnow)
+
+    def chained(self, sequence: int, prev_hash: str) -> AuditEntry:
+        actor = self.actor or Actor(None, None)
+        entry = AuditEntry(
+            sequence=sequence,
+            at=self.at,
+            action=self.action,
+            operation=self.operation,
+            actor_agency_id=actor.agency_id,
+            actor_client_id=actor.client_id,
+            actor_person=actor.person,
+            recipient=self.recipient,
+            request_id=self.request_id,
+            source_address=self.source_address,
+            records=self.records,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry.hash = hash_of(entry)
+        return entry
+
+
+def record(
+    record_type: str, record_id: object, fields: Iterable[str], change: RecordChange | None = None
+) -> dict[str, Any]:
+    """One record an entry names: its type, id and the names of the fields concerned (never their values)."""
+    named: dict[str, Any] = {"type": record_type, "id": str(record_id), "fields": sorted(set(fields))}
+    if change is not None:
+        named["change"] = RecordChange(change).value
+    return named
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    """The entry as the hash sees it: sorted keys, no spaces, UTC time to the microsecond, UTF-8."""
+    body = {
+        "sequence": entry.sequence,
+        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "action": AuditAction(entry.action).value,
+        "operation": entry.operation,
+        "actor_agency_id": str(entry.actor_agency_id) if entry.actor_agency_id is not None else None,
+        "actor_client_id": entry.actor_client_id,
+        "actor_person": entry.actor_person,
+        "recipient": entry.recipient,
+        "request_id": entry.request_id,
+        "source_address": entry.source_address,
+        "records": entry.records,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def hash_of(entry: AuditEntry) -> str:
+    """The entry's hash (hex sha256 of its canonical form, which includes the previous entry's hash)."""
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+async def append(session: AsyncSession, pending: PendingEntry) -> AuditEntry:
+    """Add one entry at the end of the chain, in the session's transaction."""
+    (entry,) = await append_all(session, [pending])
+    return entry
+
+
+async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
+    """Add entries at the end of the chain, in order, in the session's transaction.
+
+    The chain lock is held until the transaction ends, so a concurrent append reads this one as the last.
+    """
+    if not pending:
+        return []
+    await repository.lock_chain(session)
+    sequence, prev_hash = await repository.last_link(session) or (0, GENESIS_HASH)
+    entries = []
+    for item in pending:
+        sequence += 1
+        entry = item.chained(sequence, prev_hash)
+        prev_hash = entry.hash
+        entries.append(entry)
+    session.add_all(entries)
+    await session.flush()
+    return entries

@@ -1,0 +1,90 @@
+"""The chain: gapless sequence numbers, each entry hashing its content with the previous hash; rows refuse edits."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from hub.audit.models import GENESIS_HASH, AuditEntry
+from hub.audit.service import canonical, hash_of
+from hub.audit.verify import Break, Verdict, verify_chain
+from tests.audit.trail import append_samples, bypass_trigger, entries, restore_trigger, sample
+
+
+async def test_entries_link_in_sequence_and_hash_their_content(session):
+    written = await append_samples(session, 3)
+    chain = await entries(session)
+    assert [e.sequence for e in chain] == [1, 2, 3]
+    assert [e.prev_hash for e in chain] == [GENESIS_HASH, chain[0].hash, chain[1].hash]
+    assert all(e.hash == hash_of(e) and len(e.hash) == 64 for e in chain)
+    assert [e.hash for e in chain] == [e.hash for e in written]  # read back exactly as hashed
+
+
+def test_the_canonical_form_is_sorted_compact_json_with_utc_microseconds():
+    entry = sample(1).chained(7, GENESIS_HASH)
+    text = canonical(entry).decode()
+    assert text.startswith('{"action":"ALTERATION","actor_agency_id":"00000000-0000-0000-0000-0000000003e9",')
+    assert f'"at":"{entry.at.isoformat(timespec="microseconds")}"' in text
+    assert f'"prev_hash":"{GENESIS_HASH}"' in text and '"sequence":7' in text
+    assert (
+        '"records":[{"fields":["stage","version"],"id":"00000000-0000-0000-0000-000000000001","type":"Referral"}]'
+        in text
+    )
+
+
+async def test_verify_walks_the_chain_in_batches(session):
+    await append_samples(session, 5)
+    assert await verify_chain(session, batch_size=2) == Verdict(5)
+    assert await verify_chain(session, batch_size=5) == Verdict(5)
+
+
+async def test_an_empty_chain_is_intact(session):
+    assert await verify_chain(session) == Verdict(0)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entry SET operation = 'declineReferral' WHERE sequence = 1",
+        "DELETE FROM audit_entry WHERE sequence = 2",
+        "TRUNCATE audit_entry",
+    ],
+)
+async def test_the_application_role_cannot_update_delete_or_truncate_entries(session, statement):
+    await append_samples(session, 2)
+    with pytest.raises(DBAPIError, match="audit entries are append-only"):
+        async with session.begin_nested():
+            await session.execute(sa.text(statement))
+    assert await verify_chain(session) == Verdict(2)
+
+
+async def test_an_edit_that_bypasses_the_trigger_is_found(session):
+    """As a superuser would: with triggers off for the session (the test's role is a superuser)."""
+    await append_samples(session, 4)
+    await bypass_trigger(session)
+    await session.execute(sa.text("UPDATE audit_entry SET source_address = '198.51.100.7' WHERE sequence = 3"))
+    await restore_trigger(session)
+    reason = "its content does not match its hash (it was altered after it was written)"
+    assert await verify_chain(session, batch_size=2) == Verdict(2, Break(3, reason))
+
+
+async def test_a_rehashed_edit_breaks_the_next_link(session):
+    chain = await append_samples(session, 3)
+    forged = AuditEntry(**chain[1].model_dump())
+    forged.operation = "closeReferral"
+    await bypass_trigger(session)
+    await session.execute(
+        sa.text("UPDATE audit_entry SET operation = 'closeReferral', hash = :hash WHERE sequence = 2"),
+        {"hash": hash_of(forged)},
+    )
+    await restore_trigger(session)
+    assert await verify_chain(session) == Verdict(2, Break(3, "its previous hash does not match the hash of entry #2"))
+
+
+async def test_a_removed_entry_is_found(session):
+    await append_samples(session, 4)
+    await bypass_trigger(session)
+    await session.execute(sa.text("DELETE FROM audit_entry WHERE sequence IN (2, 3)"))
+    await restore_trigger(session)
+    assert await verify_chain(session) == Verdict(1, Break(4, "entries #2 to #3 before it are missing"))

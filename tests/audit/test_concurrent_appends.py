@@ -1,0 +1,77 @@
+"""Concurrent appends, on committed data: the chain lock makes them one gapless chain, whoever commits first."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from hub.agencies.models import AgencyKind
+from hub.app import create_app
+from hub.audit.service import append
+from hub.audit.verify import Verdict, verify_chain
+from hub.auth.scopes import Role
+from hub.db import Database, upgrade
+from tests.audit.trail import entries, sample
+from tests.conftest import PUBLIC_URL
+from tests.factories import create_agency, create_client, token_for
+from tests.referrals.test_process import SUBMISSION
+
+SUBMIT = """
+mutation Submit($input: SubmitReferralInput!) {
+  submitReferral(input: $input) { referral { participants { contact { phone } } } userErrors { code } }
+}
+"""
+
+
+@pytest.fixture
+async def database(empty_database, settings):
+    """A migrated database of its own, where each transaction commits on its own connection."""
+    await asyncio.to_thread(upgrade, empty_database)
+    database = Database.connect(empty_database, settings)
+    yield database
+    await database.dispose()
+
+
+async def test_concurrent_appends_make_one_gapless_chain(database):
+    async def one(number: int) -> None:
+        async with database.transaction() as session:
+            await append(session, sample(number))
+
+    await asyncio.gather(*(one(number) for number in range(1, 9)))
+    async with database.transaction() as session:
+        chain = await entries(session)
+        assert [e.sequence for e in chain] == list(range(1, 9))
+        assert await verify_chain(session) == Verdict(8)
+
+
+async def test_concurrent_requests_that_change_and_read_keep_the_chain(database, settings):
+    async with database.transaction() as session:
+        police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
+        rj = await create_agency(session, AgencyKind.RJ_SERVICE, "Essex RJ Service")
+        referrer = await create_client(session, police, {Role.REFERRER})
+        manager = await create_client(session, rj, {Role.MANAGER})
+    app = create_app(settings, database=database)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+            tokens = [await token_for(http, referrer), await token_for(http, manager)]
+            inputs = [{**SUBMISSION, "agencyReference": f"42/{n:06d}/26"} for n in range(6)]
+            # A referrer's submissions are changes; a manager's (reading contact details back) are reads too.
+            results = await asyncio.gather(
+                *(
+                    http.post(
+                        "/graphql",
+                        json={"query": SUBMIT, "variables": {"input": given}},
+                        headers={"Authorization": f"Bearer {tokens[n % 2]}"},
+                    )
+                    for n, given in enumerate(inputs)
+                )
+            )
+    # Every submission made; the referrer's contact details come back null + FORBIDDEN, the manager's are read.
+    assert [r.json()["data"]["submitReferral"]["userErrors"] for r in results] == [[]] * 6
+    async with database.transaction() as session:
+        chain = await entries(session)
+        assert sorted(e.action.value for e in chain) == ["COLLECTION"] * 6 + ["CONSULTATION"] * 3
+        assert await verify_chain(session) == Verdict(9)
