@@ -49,6 +49,8 @@ from hub.referrals.submission import ReferralValues, check_submission
 from hub.referrals.transitions import WORKING, apply_transition, check_transition, ordered, touch
 from hub.referrals.types import is_child
 from hub.validation import Checker
+from hub.webhooks.events import emit
+from hub.webhooks.models import WebhookEventType
 
 MAX_FACILITATORS = 2
 # A positive outcome needs the restorative process to have happened.
@@ -114,6 +116,7 @@ async def _create(session: AsyncSession, principal: Principal, values: ReferralV
         session.add(Participant(referral_id=referral.id, position=position, **vars(person)))
     session.add(_received(principal, referral))
     await session.flush()
+    await emit(session, referral, WebhookEventType.REFERRAL_RECEIVED, None, Stage.RECEIVED, referral.submitted_at)
     return referral
 
 
