@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.columns import utcnow
+from hub.live.notices import announce
 from hub.problems import ProblemCode, Refused
 from hub.referrals.models import Referral, Stage, StageEvent
+from hub.webhooks.events import emit_move
 
 # The course of the work, in order; CLOSED follows its last stage.
 MAIN_PATH = (
@@ -116,4 +118,6 @@ async def apply_transition(
     session.add(referral)
     session.add(event)
     await session.flush()
+    await emit_move(session, referral, event)  # the outbox row, in this transaction (STYLE 7)
+    await announce(session, event)  # live subscribers on every hub process hear of it at commit, or never
     return event

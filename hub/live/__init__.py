@@ -1,0 +1,1 @@
+"""Live updates: stage changes announced through PostgreSQL LISTEN/NOTIFY, served over graphql-transport-ws."""
