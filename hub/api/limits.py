@@ -9,7 +9,7 @@ reported in `extensions.cost` of every response.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from strawberry.extensions import SchemaExtension
 
 from hub.api.errors import ErrorCode, ProtocolError
 from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from hub.api.ratelimit import Limit, take_now
 
 MAX_QUERY_LENGTH = 15_000
 MAX_DEPTH = 10
@@ -155,7 +156,7 @@ class QueryLimits(SchemaExtension):
             if "more than" in error.message and "tokens" in error.message:  # graphql-core's max_tokens refusal
                 error.extensions = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         # Runs after ValidationCache has validated (extensions enter in order), before execution is decided:
         # an error set here stops the operation.
         context = self.execution_context
@@ -163,10 +164,25 @@ class QueryLimits(SchemaExtension):
             variables = context.variables or {}
             walk = measure(context.schema._schema, context.graphql_document, context.operation_name, variables)
             self.cost = walk.total
-            refusal = _refusal(walk, self.cost)
+            refusal = _refusal(walk, self.cost) or await self.rate_limited()
             if refusal is not None:
                 context.pre_execution_errors = [refusal]
         yield
+
+    async def rate_limited(self) -> ProtocolError | None:
+        """Take the operation's cost from its client's bucket; a refusal with HTTP 429 when it cannot pay."""
+        hub_context = self.execution_context.context
+        principal = hub_context.principal
+        limit = Limit.per_minute(principal.rate_limit_per_minute or hub_context.settings.rate_limit_per_minute)
+        retry_after = await take_now(hub_context.database, f"graphql:{principal.client_id}", limit, self.cost)
+        if retry_after is None:
+            return None
+        hub_context.throttled(retry_after)
+        return ProtocolError(
+            ErrorCode.RATE_LIMITED,
+            f"Rate limit reached: this client may spend {int(limit.capacity)} points a minute and this operation "
+            f"costs {max(self.cost, 1)}. Retry after {int(retry_after)} seconds.",
+        )
 
     def get_results(self) -> dict[str, Any]:
         return {"cost": {"requestedQueryCost": self.cost, "maximumAvailable": MAX_COST}}

@@ -59,3 +59,13 @@ async def test_production_has_no_graphiql_and_no_introspection(production, sessi
     assert "data" not in result or result["data"] is None
     assert "introspection" in result["errors"][0]["message"].lower()
     assert (await graphql(production, token, "{ viewer { roles } }"))["data"] == {"viewer": {"roles": ["REFERRER"]}}
+
+
+async def test_production_suggests_no_field_names_development_does(production, http, session):
+    misspelt = "{ referals { edges { node { id } } } }"
+    agency = await create_agency(session, AgencyKind.POLICE)
+    prod_token = await token_for(production, await create_client(session, agency))
+    quiet = (await graphql(production, prod_token, misspelt))["errors"][0]["message"]
+    assert quiet == "Cannot query field 'referals' on type 'Query'."
+    dev_token = await token_for(http, await create_client(session, agency))
+    assert "Did you mean 'referrals'" in (await graphql(http, dev_token, misspelt))["errors"][0]["message"]

@@ -1,0 +1,94 @@
+"""Rate limits: token buckets kept in PostgreSQL, so every hub process draws from the same bucket.
+
+A bucket holds up to `capacity` points and refills at `per_second`. A GraphQL request takes its computed cost
+(at least 1 point); the token and sign-in endpoints take 1 point per request, per source address and per
+client or account. A request the bucket cannot pay for is refused with HTTP 429, `Retry-After` and code
+RATE_LIMITED, and takes nothing. Buckets live in an UNLOGGED table: losing them in a crash only forgives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+from starlette.requests import Request
+
+from hub.db import Database
+
+
+@dataclass(frozen=True)
+class Limit:
+    capacity: float
+    per_second: float
+
+    @classmethod
+    def per_minute(cls, points: int) -> Limit:
+        """A bucket that holds a minute's worth and refills it over a minute."""
+        return cls(capacity=float(points), per_second=points / 60.0)
+
+
+# Parameters are cast: PostgreSQL cannot infer the types of bare placeholders in arithmetic.
+_CAPACITY, _RATE, _COST = "CAST(:capacity AS float8)", "CAST(:rate AS float8)", "CAST(:cost AS float8)"
+_REFILLED = f"LEAST({_CAPACITY}, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * {_RATE})"
+_TAKE = sa.text(
+    f"""
+    INSERT INTO rate_bucket AS b (key, tokens, updated_at, granted)
+    VALUES (:key, {_CAPACITY} - {_COST}, clock_timestamp(), true)
+    ON CONFLICT (key) DO UPDATE SET
+        tokens = CASE WHEN {_REFILLED} >= {_COST} THEN {_REFILLED} - {_COST} ELSE {_REFILLED} END,
+        granted = {_REFILLED} >= {_COST},
+        updated_at = clock_timestamp()
+    RETURNING b.granted, b.tokens
+    """  # noqa: S608  (nothing from a request is formatted in: only the constant expressions above)
+)
+
+
+async def take(session: AsyncSession, key: str, limit: Limit, cost: float = 1.0) -> float | None:
+    """Take `cost` points from the bucket `key`: None when granted, else the seconds until it could be."""
+    cost = min(max(cost, 1.0), limit.capacity)
+    params = {"key": key, "capacity": limit.capacity, "rate": limit.per_second, "cost": cost}
+    granted, tokens = (await session.execute(_TAKE, params)).one()
+    if granted:
+        return None
+    return max(1.0, math.ceil((cost - tokens) / limit.per_second))
+
+
+async def take_now(database: Database, key: str, limit: Limit, cost: float = 1.0) -> float | None:
+    """`take` in a transaction of its own, committed at once (the request's own work may roll back)."""
+    async with database.sessions() as session:
+        retry_after = await take(session, key, limit, cost)
+        await session.commit()
+    return retry_after
+
+
+class RateBucket(SQLModel, table=True):
+    """One token bucket (see the module's description); UNLOGGED, as its state is worth nothing after a crash."""
+
+    __tablename__ = "rate_bucket"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    key: str = Field(sa_column=sa.Column(sa.String(300), primary_key=True))
+    tokens: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    granted: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False, server_default="true"))
+
+
+async def throttle_sign_in(request: Request, account: str | None) -> float | None:
+    """Take one request from the source address's bucket and the account's (client id or email): the seconds
+    to wait when either is empty, else None. Accounts are keyed by a hash, never by the name itself."""
+    hub = request.app.state.hub
+    limit = Limit.per_minute(hub.settings.auth_rate_limit_per_minute)
+    address = request.client.host if request.client else "unknown"
+    keys = [f"auth:address:{address}"]
+    if account:
+        keys.append(f"auth:account:{hashlib.sha256(account.strip().lower().encode()).hexdigest()}")
+    for key in keys:
+        retry_after = await take_now(hub.database, key, limit)
+        if retry_after is not None:
+            return retry_after
+    return None
