@@ -7,26 +7,33 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from hub.api import faults
+from hub.api import faults, headers
 from hub.api.context import Context
 from hub.api.errors import ErrorCode
 from hub.api.guard import GraphQLRequestGuard
 from hub.api.schema import build_schema
+from hub.auth.authorize import sign_in_form, sign_in_submitted
 from hub.auth.bearer import Authenticator, MissingToken
+from hub.auth.endpoints import introspection_endpoint, revocation_endpoint, token_endpoint
 from hub.auth.keys import KeyRing, open_keyring
-from hub.auth.server import jwks_endpoint, metadata_endpoint, token_endpoint
+from hub.auth.server import jwks_endpoint, metadata_endpoint
 from hub.auth.tokens import InvalidToken
 from hub.config import Settings
 from hub.db import Database, DatabaseError, check_schema_current
+from hub.live.connection import LiveConnection, LiveHandler
+from hub.live.listener import StageChangeListener, listener_for
 
 log = logging.getLogger(__name__)
 REALM = "rj-partner-hub"
@@ -40,6 +47,7 @@ class Hub:
     settings: Settings
     database: Database
     authenticator: Authenticator
+    listener: StageChangeListener
 
     @property
     def keyring(self) -> KeyRing:
@@ -49,15 +57,31 @@ class Hub:
         await self.authenticator.refresh_keys()
 
 
-class HubGraphQL(GraphQL):
-    """Strawberry's ASGI app with the hub's typed context (the principal was set by BearerAuth)."""
+class HubGraphQL(GraphQL[Any, None]):
+    """Strawberry's ASGI app with the hub's typed context (the principal was set by BearerAuth, or for a WebSocket
+    by connection_init: see hub/live/connection.py)."""
 
-    async def get_context(self, request: Any, response: Any = None) -> Context:
+    graphql_transport_ws_handler_class = LiveHandler
+
+    async def get_context(self, request: Any, response: Any = None) -> Context | LiveConnection:
         hub: Hub = request.app.state.hub
+        if isinstance(request, WebSocket):
+            return LiveConnection(hub, request.client.host if request.client else None)
         principal = request.scope.get("hub.principal")
         if principal is None:
             raise PermissionError("no principal")  # BearerAuth lets no such request through
-        return Context(principal=principal, database=hub.database, settings=hub.settings, http_response=response)
+        source = request.client.host if request.client else None
+        return Context(
+            principal=principal,
+            database=hub.database,
+            settings=hub.settings,
+            source_address=source,
+            http_response=response,
+        )
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        await context.admit()  # refuses (closing the socket) without a valid token
+        return await super().on_ws_connect(context)
 
 
 def unauthenticated(error: InvalidToken) -> Response:
@@ -117,7 +141,15 @@ def create_app(settings: Settings, database_url: str | None = None, database: Da
     """The hub's ASGI app on an already-migrated database: at database_url, or the Database given (tests)."""
     schema = build_schema(production=settings.is_production)
     ide = not settings.is_production
-    graphql = HubGraphQL(schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True)
+    graphql = HubGraphQL(
+        schema,
+        graphql_ide="graphiql" if ide else None,
+        allow_queries_via_get=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # not the legacy graphql-ws
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout),
+        max_subscriptions_per_connection=None,  # LiveHandler counts them, answering with a code
+        allowed_origins=settings.cors_origins,  # browsers' pages: the portal origins CORS allows (hub/api/headers.py)
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -126,19 +158,26 @@ def create_app(settings: Settings, database_url: str | None = None, database: Da
             raise ValueError("create_app needs a database_url or a Database")
         db = database or Database.connect(str(database_url), settings)
         keyring = await open_keyring(db, settings.access_token_ttl)
-        app.state.hub = Hub(settings, db, Authenticator(settings, db, keyring))
+        listener = listener_for(db.engine.url.render_as_string(hide_password=False))
+        app.state.hub = Hub(settings, db, Authenticator(settings, db, keyring), listener)
         try:
             yield
         finally:
+            await listener.stop()
             if owned:
                 await db.dispose()
 
     routes = [
         Route("/graphql", GraphQLRequestGuard(BearerAuth(graphql, ide=ide)), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # authenticated by connection_init (LiveHandler)
+        Route("/oauth/authorize", sign_in_form, methods=["GET"]),
+        Route("/oauth/authorize", sign_in_submitted, methods=["POST"]),
         Route("/oauth/token", token_endpoint, methods=["POST"]),
+        Route("/oauth/revoke", revocation_endpoint, methods=["POST"]),
+        Route("/oauth/introspect", introspection_endpoint, methods=["POST"]),
         Route("/oauth/jwks", jwks_endpoint, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=headers.middleware(settings))

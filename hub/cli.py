@@ -23,7 +23,7 @@ from pydantic import AnyHttpUrl
 from hub.agencies.models import AgencyKind
 from hub.agencies.service import AgencyError
 from hub.auth.scopes import Role, Scope
-from hub.auth.service import ClientError
+from hub.auth.service import ClientError, UserError
 from hub.config import ConfigError, Settings, load_settings
 from hub.db import Database, DatabaseError, check_schema_current, resolve_database_url, upgrade
 
@@ -36,6 +36,10 @@ key_app = typer.Typer(help="Manage the keys that sign access tokens.", no_args_i
 app.add_typer(agency_app, name="agency")
 app.add_typer(client_app, name="client")
 app.add_typer(key_app, name="key")
+user_app = typer.Typer(help="Manage the people who sign in to agency portals.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+audit_app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 T = TypeVar("T")
 SCHEMA_FILE = Path("schema/hub.graphql")
@@ -86,7 +90,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ConfigError, DatabaseError, CommandError, AgencyError, ClientError) as error:
+        except (ConfigError, DatabaseError, CommandError, AgencyError, ClientError, UserError) as error:
             fail(str(error))
         except OSError as error:
             fail(f"cannot reach the database: {error.strerror or error}")
@@ -150,39 +154,195 @@ def client_create(
     facilitator: Annotated[
         str | None, typer.Option(help="The email of the facilitator a FACILITATOR client acts for.")
     ] = None,
+    redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option(help="A portal: where people come back to after signing in, matched exactly (repeatable)."),
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="A browser portal with no secret: it signs people in with PKCE only.")
+    ] = False,
+    jwks_file: Annotated[
+        Path | None, typer.Option(help="A JSON Web Key Set of public keys: the client uses private_key_jwt.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Register an OAuth client (client credentials); prints its id and, this once, its secret."""
+    """Register an OAuth client; prints its id and, this once, its secret (none with --public or --jwks-file)."""
     from hub.agencies import repository
-    from hub.auth.service import create_client
-    from hub.facilitators import repository as facilitators
+
+    if public and jwks_file is not None:
+        raise CommandError("--public and --jwks-file exclude each other: a public client holds no key")
+    options = ClientOptions(set(role), set(scope or []), redirect_uri or [], public, _read_key_set(jwks_file))
 
     async def work(database: Database) -> dict[str, Any]:
         async with database.transaction() as session:
             found = await repository.by_name(session, agency)
             if found is None:
                 raise CommandError(f"no agency is named {agency!r} (see `hub agency create`)")
-            person = None
-            if facilitator is not None:
-                person = await facilitators.by_email(session, facilitator)
-                if person is None:
-                    raise CommandError(f"no facilitator has the email {facilitator!r}")
-            issued = await create_client(session, found, name or found.name, set(role), set(scope or []), person)
-            return {
-                "client_id": issued.client.client_id,
-                "client_secret": issued.secret,
-                "agency": found.name,
-                "roles": issued.client.roles,
-                "scopes": issued.client.scopes,
-            }
+            person = await _facilitator_named(session, facilitator) if facilitator is not None else None
+            return await _register_client(session, found, name or found.name, options, person)
 
-    result = run(prepare(), work)
+    _print_client(run(prepare(), work), as_json)
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    roles: set[Role]
+    scopes: set[Scope]
+    redirect_uris: list[str]
+    public: bool
+    jwks: dict | None
+
+
+def _read_key_set(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise CommandError(
+            f"cannot read the key set {str(path)!r}: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise CommandError(f'{str(path)!r} is not a JSON Web Key Set ({{"keys": [...]}})')
+    return loaded
+
+
+async def _facilitator_named(session: Any, email: str) -> Any:
+    from hub.facilitators import repository as facilitators
+
+    person = await facilitators.by_email(session, email)
+    if person is None:
+        raise CommandError(f"no facilitator has the email {email!r}")
+    return person
+
+
+async def _register_client(session: Any, agency: Any, label: str, options: ClientOptions, person: Any) -> dict:
+    from hub.auth import service
+
+    secret = None
+    if options.public:
+        if person is not None:
+            raise CommandError("a --public client cannot act for a facilitator")
+        client = await service.create_public_client(
+            session, agency, label, options.roles, options.redirect_uris, options.scopes
+        )
+    elif options.jwks is not None:
+        client = await service.create_key_client(
+            session,
+            agency,
+            label,
+            options.roles,
+            options.jwks,
+            options.scopes,
+            person,
+            redirect_uris=options.redirect_uris,
+        )
+    else:
+        issued = await service.create_client(
+            session, agency, label, options.roles, options.scopes, person, redirect_uris=options.redirect_uris
+        )
+        client, secret = issued.client, issued.secret
+    return _client_summary(client, agency.name, secret)
+
+
+def _client_summary(client: Any, agency: str, secret: str | None) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "client_secret": secret,
+        "agency": agency,
+        "roles": client.roles,
+        "scopes": client.scopes,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "grant_types": client.grant_types,
+        "redirect_uris": client.redirect_uris,
+    }
+
+
+def _print_client(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result))
         return
     typer.echo(f"client_id:     {result['client_id']}")
-    typer.echo(f"client_secret: {result['client_secret']}   (shown once: store it now)")
+    if result["client_secret"] is not None:
+        typer.echo(f"client_secret: {result['client_secret']}   (shown once: store it now)")
+    typer.echo(
+        f"authenticates with: {result['token_endpoint_auth_method']}   grants: {' '.join(result['grant_types'])}"
+    )
+    for uri in result["redirect_uris"]:
+        typer.echo(f"redirect URI:  {uri}")
     typer.echo(f"roles: {' '.join(result['roles'])}   scopes: {' '.join(result['scopes'])}")
+
+
+@client_app.command("disable")
+@guarded
+def client_disable(client_id: Annotated[str, typer.Argument(help="The client's id (hub_...).")]) -> None:
+    """Disable a client: it gets no new tokens, and the tokens it holds stop working at once."""
+    from hub.auth.repository import client_by_client_id
+    from hub.auth.service import disable_client
+
+    async def work(database: Database) -> None:
+        async with database.transaction() as session:
+            client = await client_by_client_id(session, client_id)
+            if client is None:
+                raise CommandError(f"no client has the id {client_id!r}")
+            await disable_client(session, client)
+
+    run(prepare(), work)
+    typer.echo(f"disabled client {client_id}")
+
+
+@user_app.command("create")
+@guarded
+def user_create(
+    agency: Annotated[str, typer.Option(help="The name of the agency the person works for.")],
+    email: Annotated[str, typer.Option(help="The person's email address: what they sign in with.")],
+    role: Annotated[list[Role], typer.Option(help="A role of the person (repeat for more).", case_sensitive=False)],
+    name: Annotated[str | None, typer.Option(help="The person's full name.")] = None,
+    facilitator: Annotated[
+        str | None, typer.Option(help="The email of the facilitator this person is (a FACILITATOR sees their cases).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of generating one.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Register a person who signs in to the agency's portals; prints them and, once, a generated password."""
+    from hub.agencies import repository
+    from hub.auth.service import create_user
+
+    password = _password_from_stdin() if password_stdin else None
+
+    async def work(database: Database) -> dict[str, Any]:
+        async with database.transaction() as session:
+            found = await repository.by_name(session, agency)
+            if found is None:
+                raise CommandError(f"no agency is named {agency!r} (see `hub agency create`)")
+            person = await _facilitator_named(session, facilitator) if facilitator is not None else None
+            issued = await create_user(
+                session, found, email, set(role), full_name=name, facilitator=person, password=password
+            )
+            user = issued.user
+            summary = {"id": str(user.id), "email": user.email, "full_name": user.full_name, "roles": user.roles}
+            return {**summary, "agency": found.name, "password": issued.password}
+
+    _print_user(run(prepare(), work), as_json)
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("no password on standard input")
+    return password
+
+
+def _print_user(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    roles = " ".join(result["roles"])
+    typer.echo(f"created user {result['email']} ({roles}) in {result['agency']!r} id {result['id']}")
+    if result["password"] is not None:
+        typer.echo(f"password: {result['password']}   (shown once: give it to the person over a safe channel)")
 
 
 @key_app.command("rotate")
@@ -197,6 +357,22 @@ def key_rotate() -> None:
             return key.kid
 
     typer.echo(f"now signing with key {run(prepare(), work)}")
+
+
+@audit_app.command("verify")
+@guarded
+def audit_verify() -> None:
+    """Walk the audit chain, recomputing every hash; exit 1 naming the first broken entry."""
+    from hub.audit.verify import Verdict, verify_chain
+
+    async def work(database: Database) -> Verdict:
+        async with database.sessions() as session:
+            return await verify_chain(session)
+
+    verdict = run(prepare(), work)
+    if verdict.broken is not None:
+        raise CommandError(f"audit entry #{verdict.broken.sequence} is broken: {verdict.broken.reason}")
+    typer.echo(f"audit chain intact: {verdict.entries} entries")
 
 
 @app.command()
@@ -220,8 +396,11 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Load demo data on an empty database and print a token.")
     ] = False,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run a webhook delivery worker in this process too.")
+    ] = True,
 ) -> None:
-    """Run the API (the embedded PostgreSQL too, unless DATABASE_URL is set)."""
+    """Run the API and a webhook delivery worker (the embedded PostgreSQL too, unless DATABASE_URL is set)."""
     import uvicorn
 
     from hub.app import create_app
@@ -242,14 +421,30 @@ def serve(
     logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting instead lets the embedded server stop.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    application = create_app(prepared.settings, prepared.url)
+    if worker:
+        from hub.webhooks.worker import alongside
+
+        alongside(application, prepared.settings)
     # The access log is off: query strings may carry personal data and must never reach the logs.
     uvicorn.run(
-        create_app(prepared.settings, prepared.url),
+        application,
         host=host,
         port=port,
         log_level=prepared.settings.log_level.lower(),
         access_log=False,
     )
+
+
+@app.command("worker")
+@guarded
+def webhook_worker() -> None:
+    """Deliver webhooks until stopped (SIGTERM or Ctrl-C); run as many workers as you like."""
+    from hub.webhooks.worker import run_until_signalled
+
+    prepared = prepare()
+    logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run(prepared, lambda database: run_until_signalled(database, prepared.settings))
 
 
 def main() -> None:

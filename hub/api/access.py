@@ -106,6 +106,7 @@ FIELD_RULES: dict[str, dict[str, Rule]] = {
     "AgreementAction": _fields(everyone="id kind description ownerRole dueOn status settledAt", case_workers="note"),
     "Feedback": _fields(everyone="respondent participant satisfied wouldRecommend comments receivedAt"),
     "Agency": _fields(everyone="id name kind districts"),
+    "ReferralStageChange": _fields(everyone="referral from to at"),
 }
 
 

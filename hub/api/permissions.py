@@ -82,3 +82,21 @@ class Administers(_MayCall):
 
     def allows(self, principal: Principal) -> bool:
         return principal.has_scope(Scope.ADMIN)
+
+
+class ReadsAuditLog(_MayCall):
+    """MANAGER and AUDITOR (scope audit:read): the audit trail."""
+
+    message = "Only the RJ service's manager and auditors may read the audit log."
+
+    def allows(self, principal: Principal) -> bool:
+        return principal.has_scope(Scope.AUDIT_READ)
+
+
+class ManagesWebhooks(_MayCall):
+    """Partners and the RJ service's staff (scope webhooks:manage): webhook subscriptions and their deliveries."""
+
+    message = "Only clients with the scope webhooks:manage may manage webhook subscriptions."
+
+    def allows(self, principal: Principal) -> bool:
+        return principal.has_scope(Scope.WEBHOOKS_MANAGE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
@@ -28,10 +28,13 @@ from hub.api.access import govern
 from hub.api.errors import is_expected
 from hub.api.limits import QueryLimits
 from hub.api.node import NodeQuery
+from hub.audit.queries import AuditQuery
+from hub.auth.mutations import ClientMutation, ClientQuery
 from hub.auth.types import ViewerQuery
 from hub.facilitators.mutations import FacilitatorMutation
 from hub.facilitators.queries import FacilitatorQuery
 from hub.facilitators.types import FacilitatorType, VolunteerHoursEntryType
+from hub.live.connection import WebSocketOperations
 from hub.referrals.mutations import ReferralMutation
 from hub.referrals.queries import ReferralQuery
 from hub.referrals.record_types import (
@@ -42,8 +45,11 @@ from hub.referrals.record_types import (
     OutcomeAgreementType,
     RestorativeSessionType,
 )
+from hub.referrals.subscriptions import ReferralStageChange, ReferralSubscription
 from hub.referrals.types import ContactDetails, Custody, Needs, ParticipantType, ReferralType, Referrer, StageEvent
 from hub.stats.queries import StatisticsQuery
+from hub.webhooks.mutations import WebhookMutation
+from hub.webhooks.queries import WebhookQuery
 
 # The types whose fields the access table in hub/api/access.py governs: everything a case is read through.
 GOVERNED_TYPES = [
@@ -63,6 +69,7 @@ GOVERNED_TYPES = [
     AgreementActionType,
     FeedbackType,
     AgencyType,
+    ReferralStageChange,
 ]
 
 MAX_TOKENS = 2000
@@ -70,12 +77,27 @@ log = logging.getLogger(__name__)
 
 
 @strawberry.type(description="Everything a partner, a portal or the service can read.")
-class Query(NodeQuery, ViewerQuery, ReferralQuery, AgencyQuery, StatisticsQuery, FacilitatorQuery):
+class Query(
+    NodeQuery,
+    ViewerQuery,
+    ReferralQuery,
+    AgencyQuery,
+    StatisticsQuery,
+    FacilitatorQuery,
+    AuditQuery,
+    WebhookQuery,
+    ClientQuery,
+):
     pass
 
 
 @strawberry.type(description="Every change: referrals, case work and the service's administration.")
-class Mutation(ReferralMutation, FacilitatorMutation, AgencyMutation):
+class Mutation(ReferralMutation, FacilitatorMutation, AgencyMutation, WebhookMutation, ClientMutation):
+    pass
+
+
+@strawberry.type(description="Live updates, over the WebSocket at /graphql (graphql-transport-ws).")
+class Subscription(ReferralSubscription):
     pass
 
 
@@ -116,6 +138,16 @@ class NoIntrospection(AddValidationRules):
         super().__init__([NoSchemaIntrospectionCustomRule])
 
 
+class NoSuggestions(SchemaExtension):
+    """In production, validation errors do not suggest field or type names ("Did you mean ...?")."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            message, _, _ = error.message.partition(" Did you mean")
+            error.message = message
+
+
 class HubSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only unexpected errors: denials and bad input are answers, not faults."""
@@ -133,13 +165,23 @@ class HubSchema(strawberry.Schema):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The hub's schema. Extensions are passed as classes so no state is shared between requests."""
     # QueryLimits after ValidationCache: it measures only documents that validated.
-    extensions: list = [UnitOfWork, HubMaskErrors, ParserCache, ValidationCache, QueryLimits, TokenLimit]
+    # WebSocketOperations first: it gives a WebSocket operation the Context every other extension then sees.
+    extensions: list = [
+        WebSocketOperations,
+        UnitOfWork,
+        HubMaskErrors,
+        ParserCache,
+        ValidationCache,
+        QueryLimits,
+        TokenLimit,
+    ]
     if production:
-        extensions.append(NoIntrospection)
+        extensions += [NoIntrospection, NoSuggestions]
     govern(GOVERNED_TYPES)
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[AgencyType, FacilitatorType, ParticipantType, ReferralType],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
