@@ -71,13 +71,16 @@ class HubGraphQL(GraphQL[Any, None]):
         if principal is None:
             raise PermissionError("no principal")  # BearerAuth lets no such request through
         source = request.client.host if request.client else None
-        return Context(
+        context = Context(
             principal=principal,
             database=hub.database,
             settings=hub.settings,
             source_address=source,
             http_response=response,
         )
+        if response is not None:
+            response.headers["X-Request-Id"] = context.request_id
+        return context
 
     async def on_ws_connect(self, context: Any) -> Any:
         await context.admit()  # refuses (closing the socket) without a valid token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -122,10 +123,16 @@ class HubMaskErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_mask)
+        self.request_id: str | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        self.request_id = getattr(self.execution_context.context, "request_id", None)
+        yield from super().on_operation()
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         message = faults.MESSAGE if faults.is_unavailable(error.original_error) else self.error_message
-        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
+        extensions = {"code": "INTERNAL", "requestId": self.request_id}
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
 class TokenLimit(MaxTokensLimiter):
@@ -158,8 +165,19 @@ class HubSchema(strawberry.Schema):
             context = getattr(execution_context, "context", None)
             if context is not None:
                 context.unavailable()
-        if len(unexpected) > len(down):
-            super().process_errors([error for error in unexpected if error not in down], execution_context)
+        request_id = getattr(getattr(execution_context, "context", None), "request_id", None)
+        for error in unexpected:
+            if error not in down:
+                log_unexpected(error, request_id)
+
+
+def log_unexpected(error: GraphQLError, request_id: str | None) -> None:
+    """The full story for the operator, under the request id the client was given: where, what kind, and the
+    traceback. Not the exception's message, which may quote SQL parameters and so personal data."""
+    original = error.original_error or error
+    frames = "".join(traceback.format_tb(original.__traceback__)) if original.__traceback__ else ""
+    path = ".".join(str(p) for p in error.path or ())
+    log.error("unexpected error [request %s] at %s: %s\n%s", request_id, path or "-", type(original).__name__, frames)
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
