@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.servers import free_port
 
 SHARE = """
 import sys, time
@@ -72,15 +73,9 @@ def test_a_killed_holder_does_not_keep_the_server_alive_forever(tmp_path):
     assert _wait_until(lambda: not _postmaster_running(tmp_path))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_demo_prints_a_token_that_answers_viewer(tmp_path, stop_signal):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", "--demo", "--port", str(port)],

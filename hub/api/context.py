@@ -57,14 +57,15 @@ class Context:
         """The database could not serve this request: answer 503 with Retry-After."""
         from hub.api.faults import RETRY_AFTER_SECONDS
 
-        if self.http_response is not None:
-            self.http_response.status_code = 503
-            self.http_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        self._answer_later(503, RETRY_AFTER_SECONDS)
 
     def throttled(self, retry_after: float) -> None:
         """The client's rate limit refused this request: answer 429 with Retry-After."""
-        if self.http_response is not None:
-            self.http_response.status_code = 429
+        self._answer_later(429, retry_after)
+
+    def _answer_later(self, status: int, retry_after: float) -> None:
+        if self.http_response is not None:  # a WebSocket operation has no HTTP response
+            self.http_response.status_code = status
             self.http_response.headers["Retry-After"] = str(int(retry_after))
 
     def note_read(self, record_type: str, record_id: object, field_name: str) -> None:

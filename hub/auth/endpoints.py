@@ -97,9 +97,9 @@ async def _serve(request: Request, path: str, load_token: TokenLoader, run: Run)
 
 async def token_endpoint(request: Request) -> Response:
     """POST /oauth/token: client credentials, authorization code (PKCE) and refresh token grants (RFC 6749 §5)."""
-    form = await request.form() if request.headers.get("content-type", "").startswith(FORM) else {}
-    client_id = _basic_client_id(request.headers.get("authorization")) or str(form.get("client_id") or "")
-    retry_after = await throttle_sign_in(request, client_id or None)
+    sent = await request.form() if request.headers.get("content-type", "").startswith(FORM) else {}
+    named = _named_clients({k: str(v) for k, v in sent.items()}, request.headers)
+    retry_after = await throttle_sign_in(request, ",".join(sorted(named)) or None)
     if retry_after is not None:
         response = _oauth_error(429, "rate_limited", f"Too many requests; retry after {int(retry_after)} seconds.")
         response.headers["Retry-After"] = str(int(retry_after))

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -20,33 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.db import drop_database, ensure_database, upgrade, with_database
+from tests.servers import serving
 
 # Spread over every query and mutation of the schema; raise HUB_FUZZ_EXAMPLES for a longer hunt.
 EXAMPLES = int(os.environ.get("HUB_FUZZ_EXAMPLES", "300"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _hub(url: str, *args: str) -> str:
     env = {**os.environ, "DATABASE_URL": url, "HUB_ENV": "development"}
     done = subprocess.run([sys.executable, "-m", "hub", *args], env=env, capture_output=True, text=True, check=True)
     return done.stdout
-
-
-def _wait_for(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the hub stopped while starting"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("the hub did not start within 30 s")
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +39,13 @@ def hub_under_fuzz(server_url: str) -> Iterator[tuple[str, str]]:
     upgrade(url)
     _hub(url, "agency", "create", "--name", "Fuzz RJ Service", "--kind", "RJ_SERVICE", "--district", "Colchester")
     client = json.loads(_hub(url, "client", "create", "--agency", "Fuzz RJ Service", "--role", "MANAGER", "--json"))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": url, "HUB_ENV": "development", "HUB_LOG_LEVEL": "warning"}
-    env |= {"HUB_RATE_LIMIT_PER_MINUTE": "10000000"}  # the fuzzer hunts faults, not the rate limit
-    process = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--port", str(port)], env=env)
     try:
-        _wait_for(base, process)
-        auth = (client["client_id"], client["client_secret"])
-        token = httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).json()
-        yield base, token["access_token"]
+        # The fuzzer hunts faults, not the rate limit.
+        with serving(url, HUB_RATE_LIMIT_PER_MINUTE="10000000") as base:
+            auth = (client["client_id"], client["client_secret"])
+            token = httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).json()
+            yield base, token["access_token"]
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         asyncio.run(drop_database(server_url, name))
 
 

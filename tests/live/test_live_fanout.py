@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import httpx
@@ -26,43 +21,15 @@ from hub.referrals.models import Referral
 from tests.factories import create_agency, create_client, create_referral, token_for
 from tests.live.wsclient import acknowledged
 from tests.referrals.casework import done
+from tests.servers import serving as hub_process
 
 PUBLIC_URL = "http://127.0.0.1:8000"  # behind one load balancer, both processes are the same issuer
 LISTENING = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(url: str) -> Iterator[str]:
+def serving(url: str) -> AbstractContextManager[str]:
     """`hub serve --no-worker` on the database at url, in a process of its own; its base URL."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": url, "HUB_ENV": "development", "HUB_PUBLIC_URL": PUBLIC_URL}
-    env["HUB_LOG_LEVEL"] = "WARNING"
-    process = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--no-worker", "--port", str(port)], env=env)
-    try:
-        _wait_for(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def _wait_for(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the hub stopped while starting"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("the hub did not start within 30 s")
+    return hub_process(url, "--no-worker", HUB_PUBLIC_URL=PUBLIC_URL)
 
 
 @dataclass
