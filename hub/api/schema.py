@@ -26,6 +26,7 @@ from hub.agencies.queries import AgencyQuery
 from hub.agencies.types import AgencyType
 from hub.api import faults
 from hub.api.access import govern
+from hub.api.compiled import CompiledExecutionContext
 from hub.api.errors import is_expected
 from hub.api.limits import QueryLimits
 from hub.api.node import NodeQuery
@@ -203,6 +204,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         types=[AgencyType, FacilitatorType, ParticipantType, ReferralType],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
+        execution_context_class=CompiledExecutionContext,
     )
 
 

@@ -1,0 +1,481 @@
+"""Compiled completion of the hot read paths.
+
+graphql-core completes a result one field at a time: for every field of every object it builds a resolve info,
+calls the resolver through Strawberry's wrappers and checks the value against its type, some 7-10 µs a field, which
+is most of the time a list of referrals takes. For the selections under a root field, the hub compiles a plan once
+(cached by field node) and then completes all objects of one selection together, a field at a time: attributes
+are read with getattr, resolvers are called directly, async resolvers (the dataloaders) are awaited together once
+per level, and leaves are serialised by their GraphQL type's own `serialize`. The field rules of hub/api/access.py
+run unchanged: the same `FieldRule.has_permission`, so denials read the same and restricted reads reach the audit
+trail the same.
+
+A selection the plans do not cover is completed by graphql-core as before: introspection, arguments or directives
+below the root field, field extensions other than the field rules, middleware. At run time anything unexpected (an
+exception from a resolver, a null in a non-null field, an object of a type the plan does not know) abandons the
+compiled completion of that root field's value, and graphql-core completes it again from the start, so that errors
+and their propagation read exactly as the specification says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    located_error,
+)
+from graphql.pyutils import Path
+from strawberry.permission import PermissionExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+
+from hub.api.access import FieldRule
+
+DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's StrawberryField
+PLAN_CACHE_SIZE = 2048
+
+
+class Uncompilable(Exception):
+    """The selection uses something the plans do not cover: graphql-core completes it."""
+
+
+class Abandon(Exception):
+    """Something unexpected at run time: graphql-core completes the value again, from the start."""
+
+
+# What a field is, for the plan: how its value is obtained.
+TYPENAME, ATTRIBUTE, SYNC, ASYNC = range(4)
+
+
+@dataclass(slots=True)
+class FieldPlan:
+    key: str  # the response key (alias or name)
+    name: str
+    nodes: list[FieldNode]
+    kind: int
+    attribute: str = ""
+    call: Callable[[Any, Any], Any] | None = None
+    rule: FieldRule | None = None
+    strawberry_field: Any = None
+    graphql_field: Any = None
+    parent: GraphQLObjectType | None = None
+    # value -> completed value; objects are completed later, in batches (see Run.object)
+    complete: Callable[[Run, Any, Any], Any] | None = None
+
+
+@dataclass(slots=True)
+class ObjectPlan:
+    type_name: str
+    fields: list[FieldPlan] = field(default_factory=list)
+
+
+class Compiler:
+    """Plans for the selections of one schema, cached by the field nodes they complete (documents are cached by the
+    parser cache, so the same query text brings the same nodes)."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        # id(first field node), return type name -> (the nodes, kept so the id stays theirs; the plan or None)
+        self.cache: OrderedDict[tuple[int, str], tuple[list[FieldNode], Any]] = OrderedDict()
+
+    def plan(self, return_type: GraphQLOutputType, nodes: list[FieldNode], fragments: dict[str, Any]) -> Any:
+        key = (id(nodes[0]), str(return_type))
+        cached = self.cache.get(key)
+        if cached is not None and cached[0][0] is nodes[0]:
+            self.cache.move_to_end(key)
+            return cached[1]
+        try:
+            completion = self.completion(return_type, nodes, fragments)
+        except Uncompilable:
+            completion = None
+        self.cache[key] = (nodes, completion)
+        if len(self.cache) > PLAN_CACHE_SIZE:
+            self.cache.popitem(last=False)
+        return completion
+
+    def completion(self, type_: GraphQLOutputType, nodes: list[FieldNode], fragments: dict[str, Any]) -> Callable:
+        """A function completing a value of `type_` selected by `nodes`."""
+        if isinstance(type_, GraphQLNonNull):
+            inner = self.completion(type_.of_type, nodes, fragments)
+
+            def non_null(run: Run, value: Any, path: Any) -> Any:
+                if value is None:
+                    raise Abandon
+                return inner(run, value, path)
+
+            return non_null
+        if isinstance(type_, GraphQLList):
+            item = self.completion(type_.of_type, nodes, fragments)
+
+            def listed(run: Run, value: Any, path: Any) -> Any:
+                if value is None:
+                    return None
+                if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+                    raise Abandon
+                return [item(run, element, (path, index)) for index, element in enumerate(value)]
+
+            return listed
+        if isinstance(type_, GraphQLObjectType):
+            plan = self.object_plan(type_, nodes, fragments)
+
+            def one(run: Run, value: Any, path: Any) -> Any:
+                if value is None:
+                    return None
+                return run.object(plan, value, path)
+
+            return one
+        if isinstance(type_, GraphQLAbstractType):
+            plans = {
+                possible.name: self.object_plan(possible, nodes, fragments)
+                for possible in self.schema.get_possible_types(type_)
+            }
+
+            def abstract(run: Run, value: Any, path: Any) -> Any:
+                if value is None:
+                    return None
+                definition = getattr(type(value), "__strawberry_definition__", None)
+                plan = plans.get(getattr(definition, "name", None))
+                if plan is None:
+                    raise Abandon
+                return run.object(plan, value, path)
+
+            return abstract
+        serialize = type_.serialize  # a scalar or an enum
+
+        def leaf(run: Run, value: Any, path: Any) -> Any:
+            return None if value is None else serialize(value)
+
+        return leaf
+
+    def object_plan(self, type_: GraphQLObjectType, nodes: list[FieldNode], fragments: dict[str, Any]) -> ObjectPlan:
+        plan = ObjectPlan(type_.name)
+        grouped: dict[str, list[FieldNode]] = {}
+        for node in nodes:
+            self.collect(type_, node.selection_set, fragments, grouped, frozenset())
+        for key, field_nodes in grouped.items():
+            plan.fields.append(self.field_plan(type_, key, field_nodes, fragments))
+        return plan
+
+    def collect(
+        self,
+        type_: GraphQLObjectType,
+        selection_set: SelectionSetNode | None,
+        fragments: dict[str, Any],
+        grouped: dict[str, list[FieldNode]],
+        seen: frozenset[str],
+    ) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if selection.directives:
+                raise Uncompilable  # @include/@skip depend on variables
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if self.applies(selection.type_condition, type_):
+                    self.collect(type_, selection.selection_set, fragments, grouped, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                definition = getattr(fragment, "definition", fragment)
+                if definition is None or name in seen or definition.directives:
+                    raise Uncompilable
+                if self.applies(definition.type_condition, type_):
+                    self.collect(type_, definition.selection_set, fragments, grouped, seen | {name})
+            else:
+                raise Uncompilable
+
+    def applies(self, condition: Any, type_: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        conditional = self.schema.get_type(condition.name.value)
+        if conditional is type_:
+            return True
+        return isinstance(conditional, GraphQLAbstractType) and self.schema.is_sub_type(conditional, type_)
+
+    def field_plan(
+        self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode], fragments: dict[str, Any]
+    ) -> FieldPlan:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return FieldPlan(key, name, nodes, TYPENAME)
+        if name.startswith("__") or any(node.arguments for node in nodes):
+            raise Uncompilable
+        graphql_field = parent.fields.get(name)
+        strawberry_field = graphql_field.extensions.get(DEFINITION) if graphql_field else None
+        if strawberry_field is None:
+            raise Uncompilable
+        plan = FieldPlan(
+            key, name, nodes, ATTRIBUTE, strawberry_field=strawberry_field, graphql_field=graphql_field, parent=parent
+        )
+        plan.rule = _field_rule(strawberry_field)
+        resolver = strawberry_field.base_resolver
+        if resolver is None:
+            plan.attribute = strawberry_field.python_name
+        else:
+            plan.kind = ASYNC if resolver.is_async else SYNC
+            plan.call = _caller(resolver)
+        plan.complete = self.completion(graphql_field.type, nodes, fragments)
+        return plan
+
+
+def _field_rule(strawberry_field: Any) -> FieldRule | None:
+    """The field's rule, if it has one; any other field extension is not something a plan can run."""
+    rule = None
+    for extension in strawberry_field.extensions:
+        if not isinstance(extension, PermissionExtension) or extension.fail_silently:
+            raise Uncompilable
+        for permission in extension.permissions:
+            if not isinstance(permission, FieldRule) or rule is not None:
+                raise Uncompilable
+            rule = permission
+    return rule
+
+
+def _caller(resolver: Any) -> Callable[[Any, Any], Any]:
+    """Calls a resolver whose parameters are only the object (`self` or `root`) and perhaps `info`, as Strawberry
+    would; a resolver with GraphQL arguments or anything else is Uncompilable."""
+    if resolver.arguments or resolver.parent_parameter is not None:
+        raise Uncompilable
+    function = resolver.wrapped_func
+    parameters = list(resolver.signature.parameters.values())
+    if inspect.ismethod(function):  # a classmethod, bound: its first parameter is taken
+        parameters = parameters[1:]
+    roles = []
+    for parameter in parameters:
+        if parameter in (resolver.self_parameter, resolver.root_parameter):
+            roles.append("source")
+        elif parameter is resolver.info_parameter:
+            roles.append("info")
+        else:
+            raise Uncompilable
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        raise Uncompilable
+    callers: dict[tuple[str, ...], Callable[[Any, Any], Any]] = {
+        ("source",): lambda source, info: function(source),
+        ("source", "info"): lambda source, info: function(source, info),
+        ("info",): lambda source, info: function(info),
+        ("info", "source"): lambda source, info: function(info, source),
+    }
+    caller = callers.get(tuple(roles))
+    if caller is None:
+        raise Uncompilable
+    return caller
+
+
+class Run:
+    """One compiled completion: objects wait in batches, one batch per plan, and are filled a level at a time."""
+
+    __slots__ = ("errors", "executor", "info", "infos", "pending")
+
+    def __init__(self, executor: CompiledExecutionContext, info: GraphQLResolveInfo) -> None:
+        self.executor = executor
+        self.info = info
+        self.infos: dict[int, Info] = {}
+        self.pending: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]], list[Any]]] = {}
+        self.errors: list[tuple[GraphQLError, Path]] = []
+
+    def object(self, plan: ObjectPlan, source: Any, path: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        batch = self.pending.get(id(plan))
+        if batch is None:
+            batch = self.pending[id(plan)] = (plan, [], [], [])
+        batch[1].append(source)
+        batch[2].append(out)
+        batch[3].append(path)
+        return out
+
+    def strawberry_info(self, plan: FieldPlan) -> Info:
+        """The Info a resolver of this field gets: built once per field for all its objects, so `info.path` names
+        the field on its type (Strawberry's node ids read the type from it), not each object's list index."""
+        info = self.infos.get(id(plan))
+        if info is None:
+            assert plan.parent is not None
+            path = self.info.path.add_key(plan.key, plan.parent.name)
+            raw = self.executor.build_resolve_info(plan.graphql_field, plan.nodes, plan.parent, path)
+            info = self.infos[id(plan)] = Info(_raw_info=raw, _field=plan.strawberry_field)
+        return info
+
+    async def drain(self) -> None:
+        """Fill every waiting object, level after level, until none is left."""
+        while self.pending:
+            batches, self.pending = list(self.pending.values()), {}
+            waiting: list[tuple[FieldPlan, list[dict[str, Any]], list[Any], list[Any]]] = []
+            awaitables: list[Any] = []
+            for plan, sources, outs, paths in batches:
+                for field_plan in plan.fields:
+                    self.fill(plan, field_plan, sources, outs, paths, waiting, awaitables)
+            if awaitables:
+                values = await asyncio.gather(*awaitables, return_exceptions=True)
+                position = 0
+                for field_plan, outs, paths, _ in waiting:
+                    complete = field_plan.complete
+                    for out, path in zip(outs, paths, strict=True):
+                        value = values[position]
+                        position += 1
+                        if isinstance(value, BaseException):
+                            raise Abandon from value
+                        out[field_plan.key] = complete(self, value, (path, field_plan.key))
+
+    def fill(
+        self,
+        plan: ObjectPlan,
+        field_plan: FieldPlan,
+        sources: list[Any],
+        outs: list[dict[str, Any]],
+        paths: list[Any],
+        waiting: list,
+        awaitables: list[Any],
+    ) -> None:
+        key, kind, complete, rule = field_plan.key, field_plan.kind, field_plan.complete, field_plan.rule
+        if kind == TYPENAME:
+            for out in outs:
+                out[key] = plan.type_name
+            return
+        info = self.strawberry_info(field_plan) if rule is not None or kind != ATTRIBUTE else None
+        if rule is not None:
+            sources, outs, paths = self.allowed(field_plan, rule, info, sources, outs, paths)
+        if kind == ATTRIBUTE:
+            attribute = field_plan.attribute
+            for source, out, path in zip(sources, outs, paths, strict=True):
+                out[key] = complete(self, getattr(source, attribute), (path, key))
+            return
+        call = field_plan.call
+        assert call is not None
+        if kind == SYNC:
+            for source, out, path in zip(sources, outs, paths, strict=True):
+                try:
+                    value = call(source, info)
+                except Exception as error:
+                    raise Abandon from error
+                out[key] = complete(self, value, (path, key))
+            return
+        for source, out in zip(sources, outs, strict=True):
+            out[key] = None  # keeps the response's key order; filled when the awaitables are done
+            awaitables.append(call(source, info))
+        waiting.append((field_plan, outs, paths, sources))
+
+    def allowed(
+        self,
+        field_plan: FieldPlan,
+        rule: FieldRule,
+        info: Any,
+        sources: list[Any],
+        outs: list[dict[str, Any]],
+        paths: list[Any],
+    ) -> tuple[list[Any], list[dict[str, Any]], list[Any]]:
+        """The objects whose field the rule lets the principal read; the others get null and a FORBIDDEN error,
+        raised and located exactly as Strawberry's permission extension does."""
+        if all(rule.has_permission(source, info) for source in sources):
+            return sources, outs, paths
+        kept: tuple[list[Any], list[dict[str, Any]], list[Any]] = ([], [], [])
+        for source, out, path in zip(sources, outs, paths, strict=True):
+            if rule.has_permission(source, info):
+                kept[0].append(source)
+                kept[1].append(out)
+                kept[2].append(path)
+                continue
+            out[field_plan.key] = None
+            try:
+                rule.on_unauthorized()
+            except GraphQLError as error:
+                located = _path(self.info.path, (path, field_plan.key))
+                self.errors.append((located_error(error, field_plan.nodes, located.as_list()), located))
+        return kept
+
+
+def _path(root: Path, chain: Any) -> Path:
+    """A graphql-core Path from the run's nested (parent, key) pairs, which cost nothing until an error needs them."""
+    keys = []
+    while chain is not None:
+        chain, key = chain
+        keys.append(key)
+    path = root
+    for key in reversed(keys):
+        path = path.add_key(key)
+    return path
+
+
+class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, with root fields' values completed by compiled plans where they apply."""
+
+    compilers: dict[int, tuple[GraphQLSchema, Compiler]] = {}
+    enabled = True  # tests turn it off to compare the two ways of completing
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if (
+            not self.enabled
+            or path.prev is not None  # only a root field's value; what is below it is the plan's
+            or result is None
+            or isinstance(result, Exception)
+            or (self.middleware_manager is not None and self.middleware_manager.middlewares)
+            or self.is_awaitable(result)
+        ):
+            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        nodes = [details.node for details in field_details_list]
+        completion = self.compiler().plan(return_type, nodes, self.fragments)
+        if completion is None:
+            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        return self.run_compiled(completion, return_type, field_details_list, info, path, result, position_context)
+
+    def compiler(self) -> Compiler:
+        entry = self.compilers.get(id(self.schema))
+        if entry is None or entry[0] is not self.schema:
+            entry = self.compilers[id(self.schema)] = (self.schema, Compiler(self.schema))
+        return entry[1]
+
+    async def run_compiled(
+        self,
+        completion: Callable,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        run = Run(self, info)
+        try:
+            data = completion(run, result, None)
+            await run.drain()
+        except Exception:  # Abandon, or anything a resolver or a serialiser raised: graphql-core says it properly
+            return await self.fall_back(return_type, field_details_list, info, path, result, position_context)
+        for error, error_path in run.errors:
+            self.collected_errors.add(error, error_path)
+        return data
+
+    async def fall_back(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core completes the root field's value again, from the start (the plan's errors are dropped)."""
+        completed = super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        return await completed if self.is_awaitable(completed) else completed
