@@ -10,7 +10,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bench import load
+from bench import load, profile
 from bench.bare import SERIALISER
 from bench.database import create_database, remove_database, start_server, statement_statistics
 from bench.report import json_line, table
@@ -38,6 +38,9 @@ def parse(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
     parser.add_argument("--data-dir", type=Path, help="where the embedded server keeps its data (default: temporary)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database at the end")
     parser.add_argument("--seed", type=int, default=7, help="seed of the data set")
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="sample the hub with py-spy in each scenario's first round"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     options = Options(
@@ -50,11 +53,14 @@ def parse(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         client=args.client,
         scenarios="".join(s for s in "abcde" if s in args.scenarios.lower()),
         seed=args.seed,
+        profile=args.profile,
     )
     if options.client == "auto":
         options.client = "wrk" if load.wrk_available() else "builtin"
     if options.client == "wrk" and not load.wrk_available():
         parser.error("--client wrk: wrk is not installed")
+    if options.profile is not None and not profile.available():
+        parser.error("--profile: py-spy is not installed (pip install py-spy)")
     if options.referrals < 100 or options.pool < 100 or not options.scenarios:
         parser.error("--referrals and --pool must be at least 100, and --scenarios name at least one of a-e")
     return options, args
@@ -79,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             remove_database(server.url, name)
     print(table(outcome))
+    if options.profile is not None:
+        for key in options.scenarios:
+            print("\n".join(profile.summarise(options.profile / f"{key}.txt").lines(f"profile of ({key})")))
     print(json_line(outcome), flush=True)
     return 0
 

@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import dataset, load, webhooks
+from bench import dataset, load, profile, webhooks
 from bench.load import LoadResult
 from bench.measure import Cost, Probe, cost, peak_rss_mb, reset_peak_rss
 from bench.scenarios import BARE, HUB, SCENARIOS, Context, plan
@@ -40,6 +40,7 @@ class Options:
     client: str = "builtin"
     scenarios: str = "abcde"
     seed: int = 7
+    profile: Path | None = None  # where py-spy's samples of the hub go (one file per scenario)
 
 
 @dataclass
@@ -198,7 +199,10 @@ class Bench:
                 server = servers[side]
                 await self._prepare(key, conn)
                 before = await probe.snapshot(server.pid, server.application_name)
+                sampler = self._sampler(key, side, server, number)
                 result = await self._round(side, server, plans[side], options.duration)
+                if sampler is not None:
+                    await asyncio.to_thread(sampler.wait)
                 await probe.settle(server.application_name)
                 after = await probe.snapshot(server.pid, server.application_name)
                 figures[side].add(result, cost(before, after))
@@ -212,6 +216,14 @@ class Bench:
             for sample in figures[side].result.samples:
                 say(f"({key}) {side}: failure: {sample}")
         return figures
+
+    def _sampler(self, key: str, side: str, server: Server, number: int) -> Any:
+        """py-spy on the hub through its first measured round of a scenario, when --profile asked for it."""
+        directory = self.options.profile
+        if directory is None or side != HUB or number != 0:
+            return None
+        directory.mkdir(parents=True, exist_ok=True)
+        return profile.record(server.pid, self.options.duration, directory / f"{key}.txt")
 
     async def _prepare(self, key: str, conn: asyncpg.Connection) -> None:
         """Before every run of advanceStage, the advance pool goes back to ALLOCATED (outside the measurement)."""

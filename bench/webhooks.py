@@ -37,6 +37,14 @@ from hub.webhooks.types import CreateWebhookSubscriptionInput
 from hub.webhooks.worker import Worker
 
 
+class Receiver(ThreadingHTTPServer):
+    """The loopback receiver: a thread per connection, and a backlog deep enough for a worker's whole batch (the
+    default of 5 refuses connections under load, which the worker records as failed attempts and retries later)."""
+
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class Arrivals:
     """When each referral's webhook reached the receiver."""
 
@@ -140,7 +148,7 @@ async def latency(
 async def measure(url: str, *, deliveries: int = 300, samples: int = 60) -> dict[str, float]:
     """The pipeline's figures on the database at `url` (migrated)."""
     arrivals = Arrivals()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), arrivals.handler())
+    server = Receiver(("127.0.0.1", 0), arrivals.handler())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = Settings(database_url=url, webhook_allow_private_networks=True, webhook_batch_size=50)
     database = Database.connect(url, settings)
