@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.agencies.models import Agency
 from hub.auth.principal import Principal
+from hub.db import records
 
 
 def readable(principal: Principal) -> sa.Select[tuple[Agency]]:
@@ -17,7 +18,7 @@ def readable(principal: Principal) -> sa.Select[tuple[Agency]]:
 
 
 async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Agency]:
-    rows = (await session.execute(sa.select(Agency).where(Agency.id.in_(ids)))).scalars()
+    rows = (await session.execute(records(sa.select(Agency).where(Agency.id.in_(ids))))).all()
     return {row.id: row for row in rows}
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from hub.api.errors import bad_input
+from hub.db import records
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -100,7 +101,8 @@ class Page(Generic[Row]):
 
 
 async def fetch_page(session: AsyncSession, statement: sa.Select, ordering: Ordering, args: PageArgs) -> Page:
-    """One page of `statement` (already filtered to what the caller may see) in the given order."""
+    """One page of `statement` (already filtered to what the caller may see) in the given order, as read-only
+    records (see hub.db.records)."""
     size = args.size()
     forwards = not args.backwards
     if args.after:
@@ -108,7 +110,7 @@ async def fetch_page(session: AsyncSession, statement: sa.Select, ordering: Orde
     if args.before:
         statement = statement.where(_seek(ordering, args.before, "before", False))
     statement = statement.order_by(*_order(ordering, forwards)).limit(size + 1)
-    rows = list((await session.execute(statement)).scalars())
+    rows = list((await session.execute(records(statement))).all())
     more = len(rows) > size
     rows = rows[:size]
     if not forwards:

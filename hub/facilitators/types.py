@@ -82,7 +82,7 @@ class FacilitatorType(relay.Node):
         return cls(
             id=str(row.id),
             row=row,
-            first_name=row.first_name,
+            first_name=FacilitatorRow.first_name.fget(row),  # type: ignore[attr-defined]  (rows may be records)
             full_name=row.full_name,
             email=row.email,
             accreditation=row.accreditation,

@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
+from hub.db import records
 from hub.facilitators.models import Allocation
 from hub.referrals.models import (
     AgreementAction,
@@ -77,7 +79,7 @@ def filtered(principal: Principal, where: ReferralFilter) -> sa.Select[tuple[Ref
 
 
 async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Referral]:
-    rows = (await session.execute(readable(principal).where(Referral.id.in_(ids)))).scalars()
+    rows = (await session.execute(records(readable(principal).where(Referral.id.in_(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -86,13 +88,51 @@ async def by_reference(session: AsyncSession, principal: Principal, reference: s
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+def _batch(model: Any, key: Any, *order: Any) -> sa.Select[Any]:
+    """A dataloader's statement, built once: `model`'s rows whose `key` is any of the :keys given at execution,
+    as read-only records (hub.db.records). Being one object, its SQL and cache key are computed once too."""
+    return records(sa.select(model).where(key.in_(sa.bindparam("keys", expanding=True))).order_by(*order))
+
+
+_PARTICIPANTS_OF = _batch(
+    Participant, Participant.referral_id, Participant.referral_id, Participant.position, Participant.id
+)
+_STAGE_EVENTS_OF = _batch(StageEvent, StageEvent.referral_id, StageEvent.referral_id, StageEvent.at, StageEvent.id)
+_CONTACT_ATTEMPTS_OF = _batch(
+    ContactAttempt,
+    ContactAttempt.referral_id,
+    ContactAttempt.referral_id,
+    ContactAttempt.attempted_at,
+    ContactAttempt.id,
+)
+_ASSESSMENTS_OF = _batch(
+    Assessment,
+    Assessment.referral_id,
+    Assessment.referral_id,
+    Assessment.assessed_on,
+    Assessment.recorded_at,
+    Assessment.id,
+)
+_SESSIONS_OF = _batch(
+    RestorativeSession,
+    RestorativeSession.referral_id,
+    RestorativeSession.referral_id,
+    RestorativeSession.scheduled_for,
+    RestorativeSession.id,
+)
+_AGREEMENTS_OF = _batch(OutcomeAgreement, OutcomeAgreement.referral_id)
+_ACTIONS_OF_AGREEMENTS = _batch(
+    AgreementAction,
+    AgreementAction.agreement_id,
+    AgreementAction.agreement_id,
+    AgreementAction.position,
+    AgreementAction.id,
+)
+_FEEDBACK_OF = _batch(Feedback, Feedback.referral_id, Feedback.referral_id, Feedback.received_at, Feedback.id)
+
+
 async def participants_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Participant]:
-    statement = (
-        sa.select(Participant)
-        .where(Participant.referral_id.in_(referral_ids))
-        .order_by(Participant.referral_id, Participant.position, Participant.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_PARTICIPANTS_OF, {"keys": list(referral_ids)})).all()
 
 
 async def readable_participants(
@@ -103,16 +143,11 @@ async def readable_participants(
         .join(Referral, Referral.id == Participant.referral_id)
         .where(Participant.id.in_(ids), readable_condition(principal))
     )
-    return {row.id: row for row in (await session.execute(statement)).scalars()}
+    return {row.id: row for row in (await session.execute(records(statement))).all()}
 
 
 async def stage_events_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[StageEvent]:
-    statement = (
-        sa.select(StageEvent)
-        .where(StageEvent.referral_id.in_(referral_ids))
-        .order_by(StageEvent.referral_id, StageEvent.at, StageEvent.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_STAGE_EVENTS_OF, {"keys": list(referral_ids)})).all()
 
 
 # Reads that changes build on. Service functions call these inside the change's transaction.
@@ -215,50 +250,24 @@ async def feedback_exists(
 
 
 async def contact_attempts_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[ContactAttempt]:
-    statement = (
-        sa.select(ContactAttempt)
-        .where(ContactAttempt.referral_id.in_(referral_ids))
-        .order_by(ContactAttempt.referral_id, ContactAttempt.attempted_at, ContactAttempt.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_CONTACT_ATTEMPTS_OF, {"keys": list(referral_ids)})).all()
 
 
 async def assessments_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Assessment]:
-    statement = (
-        sa.select(Assessment)
-        .where(Assessment.referral_id.in_(referral_ids))
-        .order_by(Assessment.referral_id, Assessment.assessed_on, Assessment.recorded_at, Assessment.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_ASSESSMENTS_OF, {"keys": list(referral_ids)})).all()
 
 
 async def sessions_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[RestorativeSession]:
-    statement = (
-        sa.select(RestorativeSession)
-        .where(RestorativeSession.referral_id.in_(referral_ids))
-        .order_by(RestorativeSession.referral_id, RestorativeSession.scheduled_for, RestorativeSession.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_SESSIONS_OF, {"keys": list(referral_ids)})).all()
 
 
 async def agreements_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[OutcomeAgreement]:
-    statement = sa.select(OutcomeAgreement).where(OutcomeAgreement.referral_id.in_(referral_ids))
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_AGREEMENTS_OF, {"keys": list(referral_ids)})).all()
 
 
 async def actions_of_agreements(session: AsyncSession, agreement_ids: Sequence[uuid.UUID]) -> Sequence[AgreementAction]:
-    statement = (
-        sa.select(AgreementAction)
-        .where(AgreementAction.agreement_id.in_(agreement_ids))
-        .order_by(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_ACTIONS_OF_AGREEMENTS, {"keys": list(agreement_ids)})).all()
 
 
 async def feedback_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Feedback]:
-    statement = (
-        sa.select(Feedback)
-        .where(Feedback.referral_id.in_(referral_ids))
-        .order_by(Feedback.referral_id, Feedback.received_at, Feedback.id)
-    )
-    return (await session.execute(statement)).scalars().all()
+    return (await session.execute(_FEEDBACK_OF, {"keys": list(referral_ids)})).all()
