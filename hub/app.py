@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,7 +26,7 @@ from hub.api.errors import ErrorCode
 from hub.api.guard import GraphQLRequestGuard
 from hub.api.schema import build_schema
 from hub.auth.authorize import sign_in_form, sign_in_submitted
-from hub.auth.bearer import Authenticator, MissingToken
+from hub.auth.bearer import Authenticator, challenge
 from hub.auth.endpoints import introspection_endpoint, revocation_endpoint, token_endpoint
 from hub.auth.keys import KeyRing, open_keyring
 from hub.auth.server import jwks_endpoint, metadata_endpoint
@@ -36,7 +37,6 @@ from hub.live.connection import LiveConnection, LiveHandler
 from hub.live.listener import StageChangeListener, listener_for
 
 log = logging.getLogger(__name__)
-REALM = "rj-partner-hub"
 READY_TIMEOUT_SECONDS = 5
 
 
@@ -63,6 +63,20 @@ class HubGraphQL(GraphQL[Any, None]):
 
     graphql_transport_ws_handler_class = LiveHandler
 
+    def encode_json(self, data: object) -> bytes:
+        """Responses through orjson: several times faster than the json module on a page of referrals."""
+        return orjson.dumps(data)
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        """A token refused before anything ran reads as BearerAuth's own 401: errors only, no data."""
+        processed = await super().process_result(request, result)
+        if processed.get("data") is None and any(_code(e) == ErrorCode.UNAUTHENTICATED for e in result.errors or ()):
+            processed.pop("data", None)
+        return processed
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is json's: Strawberry answers 400 as before
+
     async def get_context(self, request: Any, response: Any = None) -> Context | LiveConnection:
         hub: Hub = request.app.state.hub
         if isinstance(request, WebSocket):
@@ -88,12 +102,12 @@ class HubGraphQL(GraphQL[Any, None]):
 
 
 def unauthenticated(error: InvalidToken) -> Response:
-    challenge = f'Bearer realm="{REALM}"'
-    if not isinstance(error, MissingToken):
-        description = str(error).replace('"', "'")
-        challenge += f', error="invalid_token", error_description="{description}"'
     body = {"errors": [{"message": f"Not authenticated: {error}.", "extensions": {"code": ErrorCode.UNAUTHENTICATED}}]}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge})
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge(error)})
+
+
+def _code(error: Any) -> str | None:
+    return (getattr(error, "extensions", None) or {}).get("code")
 
 
 class BearerAuth:
@@ -112,7 +126,8 @@ class BearerAuth:
                 return
             hub: Hub = request.app.state.hub
             try:
-                scope["hub.principal"] = await hub.authenticator.principal(request.headers.get("authorization"))
+                # Whether the token is still in force is asked with the rate limit, before anything runs (QueryLimits).
+                scope["hub.principal"] = await hub.authenticator.decode(request.headers.get("authorization"))
             except InvalidToken as error:
                 await unauthenticated(error)(scope, receive, send)
                 return

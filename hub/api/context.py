@@ -16,6 +16,7 @@ from hub.audit.capture import ChangeCapture
 from hub.audit.models import AuditAction
 from hub.audit.service import Actor, PendingEntry, append_all, record
 from hub.auth.principal import Principal
+from hub.auth.tokens import InvalidToken
 from hub.config import Settings
 
 if TYPE_CHECKING:
@@ -63,10 +64,18 @@ class Context:
         """The client's rate limit refused this request: answer 429 with Retry-After."""
         self._answer_later(429, retry_after)
 
-    def _answer_later(self, status: int, retry_after: float) -> None:
+    def unauthenticated(self, error: InvalidToken) -> None:
+        """The token is no longer in force: answer 401 with the challenge BearerAuth would have given."""
+        from hub.auth.bearer import challenge
+
+        self._answer_later(401, None, {"WWW-Authenticate": challenge(error)})
+
+    def _answer_later(self, status: int, retry_after: float | None, headers: dict[str, str] | None = None) -> None:
         if self.http_response is not None:  # a WebSocket operation has no HTTP response
             self.http_response.status_code = status
-            self.http_response.headers["Retry-After"] = str(int(retry_after))
+            if retry_after is not None:
+                self.http_response.headers["Retry-After"] = str(int(retry_after))
+            self.http_response.headers.update(headers or {})
 
     def note_read(self, record_type: str, record_id: object, field_name: str) -> None:
         """Remember that this request read a restricted field of a record (called by the field rules)."""

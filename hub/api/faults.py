@@ -2,8 +2,8 @@
 
 The pool waits POOL_WAIT_SECONDS for a connection and a new connection CONNECT_TIMEOUT_SECONDS (hub/db.py);
 a statement is cancelled after HUB_DB_STATEMENT_TIMEOUT_MS. Each of those surfaces as one of the errors below,
-which the GraphQL layer and the bearer check turn into 503 instead of an unexpected error. Pre-ping on the
-pool replaces dead connections, so the hub recovers by itself when the database returns.
+which the GraphQL layer and the bearer check turn into 503 instead of an unexpected error. A dropped connection
+makes SQLAlchemy invalidate the whole pool, so the hub recovers by itself when the database returns.
 """
 
 from __future__ import annotations

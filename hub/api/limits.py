@@ -30,9 +30,11 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from hub.api import faults
 from hub.api.errors import ErrorCode, ProtocolError
 from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from hub.api.ratelimit import Limit, take_now
+from hub.api.ratelimit import Limit, admit
+from hub.auth.bearer import NOT_IN_FORCE, NotInForce
 
 MAX_QUERY_LENGTH = 15_000
 MAX_DEPTH = 10
@@ -170,11 +172,22 @@ class QueryLimits(SchemaExtension):
         yield
 
     async def rate_limited(self) -> ProtocolError | None:
-        """Take the operation's cost from its client's bucket; a refusal with HTTP 429 when it cannot pay."""
+        """Admit the operation (hub.api.ratelimit.admit): refuse with HTTP 401 a token no longer in force, and
+        with HTTP 429 an operation its client's bucket cannot pay for."""
         hub_context = self.execution_context.context
         principal = hub_context.principal
         limit = Limit.per_minute(principal.rate_limit_per_minute or hub_context.settings.rate_limit_per_minute)
-        retry_after = await take_now(hub_context.database, f"graphql:{principal.client_id}", limit, self.cost)
+        key = f"graphql:{principal.client_id}"
+        try:
+            in_force, retry_after = await hub_context.run(admit, principal, key, limit, self.cost)
+        except Exception as error:
+            if not faults.is_unavailable(error):
+                raise
+            hub_context.unavailable()
+            return ProtocolError(ErrorCode.INTERNAL, faults.MESSAGE)
+        if not in_force:
+            hub_context.unauthenticated(NotInForce(NOT_IN_FORCE))
+            return ProtocolError(ErrorCode.UNAUTHENTICATED, f"Not authenticated: {NOT_IN_FORCE}.")
         if retry_after is None:
             return None
         hub_context.throttled(retry_after)

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from hub.auth import repository
 from hub.auth.keys import KeyRing
 from hub.auth.principal import Principal
-from hub.auth.tokens import InvalidToken, decode_access_token, principal_from_claims, unverified_kid
+from hub.auth.tokens import CLOCK_SKEW_SECONDS, InvalidToken, decode_access_token, principal_from_claims, unverified_kid
 from hub.config import Settings
 from hub.db import Database
 
 # A token naming an unknown key makes the hub re-read its keys, but no more often than this.
 FORCED_RELOAD_INTERVAL = 10.0
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class MissingToken(InvalidToken):
     """No bearer token at all (RFC 6750: the challenge then carries no error code)."""
+
+
+class NotInForce(InvalidToken):
+    """A valid token that was revoked, or whose client or person is disabled."""
+
+
+NOT_IN_FORCE = "the token was revoked, or its client or person is disabled"
+REALM = "rj-partner-hub"
+
+
+def challenge(error: InvalidToken) -> str:
+    """The WWW-Authenticate header of a 401 (RFC 6750 §3)."""
+    header = f'Bearer realm="{REALM}"'
+    if not isinstance(error, MissingToken):
+        description = str(error).replace('"', "'")
+        header += f', error="invalid_token", error_description="{description}"'
+    return header
 
 
 @dataclass
@@ -26,6 +45,10 @@ class Authenticator:
     database: Database
     keyring: KeyRing
     _forced_at: float = field(default=0.0)
+    # Tokens already verified: token -> (principal, expiry). Verifying an ES256 signature is the dearest step of a
+    # request's authentication; the same token string always verifies the same way, so it is done once per token.
+    # Expiry is checked on every use, and the cache is emptied whenever the keys are read again.
+    _verified: OrderedDict[str, tuple[Principal, float]] = field(default_factory=OrderedDict)
 
     async def refresh_keys(self, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -36,9 +59,18 @@ class Authenticator:
         if force or self.keyring.is_stale():
             async with self.database.transaction() as session:
                 await self.keyring.load(session)
+            self._verified.clear()
 
     async def principal(self, authorization: str | None) -> Principal:
-        """The principal of a valid bearer token; InvalidToken (with a reason) otherwise."""
+        """The principal of a valid bearer token still in force; InvalidToken (with a reason) otherwise."""
+        principal = await self.decode(authorization)
+        await self.check_in_force(principal)
+        return principal
+
+    async def decode(self, authorization: str | None) -> Principal:
+        """The principal of a well-formed, correctly signed, unexpired bearer token, without asking the database
+        whether it is still in force: a GraphQL request asks that together with its rate limit (see
+        hub.api.ratelimit.admit), in one transaction before anything runs."""
         if not authorization:
             raise MissingToken("send an access token: Authorization: Bearer <token>")
         scheme, _, token = authorization.strip().partition(" ")
@@ -46,8 +78,15 @@ class Authenticator:
         if scheme.lower() != "bearer" or not token:
             raise InvalidToken("the Authorization header must read: Bearer <token>")
         await self.refresh_keys(force=not self.keyring.knows(unverified_kid(token)))
-        principal = principal_from_claims(decode_access_token(token, self.keyring, self.settings))
-        await self.check_in_force(principal)
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            self._verified.move_to_end(token)
+            return known[0]
+        claims = decode_access_token(token, self.keyring, self.settings)
+        principal = principal_from_claims(claims)
+        self._verified[token] = (principal, float(claims["exp"]) + CLOCK_SKEW_SECONDS)  # as the check allowed
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
         return principal
 
     async def check_in_force(self, principal: Principal) -> None:
@@ -57,4 +96,4 @@ class Authenticator:
                 session, principal.client_id, str(principal.token_id), principal.user_id
             )
         if not in_force:
-            raise InvalidToken("the token was revoked, or its client or person is disabled")
+            raise NotInForce(NOT_IN_FORCE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -13,6 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
 from hub.auth.keys import rotate_signing_key
+from hub.auth.tokens import CLOCK_SKEW_SECONDS
 from tests.factories import create_agency, create_client, token_for, unverified_header
 
 VIEWER = "{ viewer { clientId roles scopes agency { name kind } } }"
@@ -169,3 +171,14 @@ async def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(app, h
     assert new_kid == new_key.kid
     assert (await _post(http, new_token)).status_code == 200
     assert {k["kid"] for k in (await http.get("/oauth/jwks")).json()["keys"]} == {old_kid, new_kid}
+
+
+async def test_a_token_verified_once_is_still_refused_when_it_expires(http, issued, signing_key):
+    """Verified signatures are remembered (hub/auth/bearer.py), their expiry is not: it is checked on every use."""
+    # expired, but within the clock skew the check allows, for 2 more seconds
+    refused_from = int(time.time()) + 2
+    token = sign(signing_key, claims(issued, exp=refused_from - CLOCK_SKEW_SECONDS))
+    assert (await _post(http, token)).status_code == 200
+    assert (await _post(http, token)).status_code == 200  # from the cache of verified tokens
+    await asyncio.sleep(refused_from + 1.1 - time.time())
+    _assert_unauthenticated(await _post(http, token))
