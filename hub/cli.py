@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import os
@@ -399,6 +400,10 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run a webhook delivery worker in this process too.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Processes serving the API, each with its own pool (one per core is usual)."),
+    ] = 1,
 ) -> None:
     """Run the API and a webhook delivery worker (the embedded PostgreSQL too, unless DATABASE_URL is set)."""
     import uvicorn
@@ -421,19 +426,59 @@ def serve(
     logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting instead lets the embedded server stop.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    if workers > 1:
+        # Each process builds its own app from the environment (worker_app); the embedded server, if any, stays
+        # with this one, which supervises them.
+        os.environ.update(
+            {
+                "DATABASE_URL": prepared.url,
+                "HUB_PUBLIC_URL": str(prepared.settings.public_url),
+                SERVE_WEBHOOK_WORKER: "1" if worker else "0",
+            }
+        )
+        uvicorn.run("hub.cli:worker_app", factory=True, workers=workers, **_listening(host, port, prepared.settings))
+        return
     application = create_app(prepared.settings, prepared.url)
     if worker:
         from hub.webhooks.worker import alongside
 
         alongside(application, prepared.settings)
+    tune_garbage_collection()
+    uvicorn.run(application, **_listening(host, port, prepared.settings))
+
+
+SERVE_WEBHOOK_WORKER = "HUB_SERVE_WEBHOOK_WORKER"
+
+
+def _listening(host: str, port: int, settings: Settings) -> dict[str, Any]:
     # The access log is off: query strings may carry personal data and must never reach the logs.
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level=prepared.settings.log_level.lower(),
-        access_log=False,
-    )
+    return {"host": host, "port": port, "log_level": settings.log_level.lower(), "access_log": False}
+
+
+def worker_app() -> Any:
+    """The app of one of `hub serve --workers N`'s processes, from the environment the supervisor set."""
+    from hub.app import create_app
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    application = create_app(settings, os.environ["DATABASE_URL"])
+    if os.environ.get(SERVE_WEBHOOK_WORKER) == "1":
+        from hub.webhooks.worker import alongside
+
+        alongside(application, settings)
+    tune_garbage_collection()
+    return application
+
+
+def tune_garbage_collection() -> None:
+    """Everything alive once the app is built (modules, the schema, SQLAlchemy's and Strawberry's caches) is moved
+    out of the collector's sight, and the youngest generation is collected every 20 000 allocations instead of
+    700: a request allocates tens of thousands of short-lived objects, and the profile showed collections walking
+    the long-lived ones taking a fifth of a request's CPU. Memory is still freed: most objects die by reference
+    count, and cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 @app.command("worker")
