@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +28,12 @@ def parse(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
     parser.add_argument("--referrals", type=int, default=20_000, help="referrals in the data set (default 20000)")
     parser.add_argument(
         "--pool", type=int, help="referrals at ALLOCATED for advanceStage, two moves each (default 20000; quick 10000)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes per side, the hub's and the bare app's alike (default: one per core)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="connections kept busy (default 16)")
     parser.add_argument("--rounds", type=int, help="measured rounds per side (default 3; quick 1)")
@@ -54,6 +61,7 @@ def parse(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         scenarios="".join(s for s in "abcde" if s in args.scenarios.lower()),
         seed=args.seed,
         profile=args.profile,
+        workers=max(1, args.workers),
     )
     if options.client == "auto":
         options.client = "wrk" if load.wrk_available() else "builtin"

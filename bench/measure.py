@@ -3,10 +3,11 @@
 - SQL statements: PostgreSQL's own count, pg_stat_statements' `calls` summed over the bench database (top-level
   statements, BEGIN/COMMIT/SAVEPOINT included), read before and after the round from a connection to another
   database, so the reading is not counted. Nothing else uses the bench database during a round.
-- CPU: utime + stime from /proc/<pid>/stat of the server process, and of the PostgreSQL backends serving its
-  connections (found by database and application_name in pg_stat_activity; a backend started during the round
-  counts from zero). Backends are only measured when PostgreSQL runs on this machine.
-- Peak RSS: VmHWM from /proc/<pid>/status, reset (clear_refs 5) at the start of each scenario where allowed.
+- CPU: utime + stime from /proc/<pid>/stat of the server process and its worker processes, and of the PostgreSQL
+  backends serving its connections (found by database and application_name in pg_stat_activity; a backend started
+  during the round counts from zero). Backends are only measured when PostgreSQL runs on this machine.
+- Peak RSS: VmHWM from /proc/<pid>/status, summed over the server process and its workers, reset (clear_refs 5) at
+  the start of each scenario where allowed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,27 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (a server's worker processes)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                queue.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a server so far: its process and its worker processes."""
+    if cpu_seconds(pid) is None:
+        return None
+    return sum(cpu_seconds(member) or 0.0 for member in process_tree(pid))
+
+
 def _is_postgres(pid: int) -> bool:
     """Whether the process of that pid on this machine is a PostgreSQL backend (not just one with the same pid)."""
     try:
@@ -48,6 +70,12 @@ def _is_postgres(pid: int) -> bool:
 
 
 def peak_rss_mb(pid: int) -> float | None:
+    """Peak resident memory of a server: its process and its worker processes, summed."""
+    peaks = [peak for member in process_tree(pid) if (peak := _peak_rss_mb(member)) is not None]
+    return sum(peaks) if peaks else None
+
+
+def _peak_rss_mb(pid: int) -> float | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -59,9 +87,10 @@ def peak_rss_mb(pid: int) -> float | None:
 
 
 def reset_peak_rss(pid: int) -> bool:
-    """Start the process's peak RSS afresh (Linux clear_refs); False where not allowed."""
+    """Start the server's peak RSS afresh (Linux clear_refs), workers included; False where not allowed."""
     try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        for member in process_tree(pid):
+            Path(f"/proc/{member}/clear_refs").write_text("5")
     except OSError:
         return False
     return True
@@ -111,7 +140,7 @@ class Probe:
                 seconds = cpu_seconds(row["pid"]) if _is_postgres(row["pid"]) else None
                 if seconds is not None:
                     backends[row["pid"]] = seconds
-        return Snapshot(count, cpu_seconds(pid), backends)
+        return Snapshot(count, server_cpu_seconds(pid), backends)
 
 
 def cost(before: Snapshot, after: Snapshot) -> Cost:

@@ -88,10 +88,10 @@ def header(outcome: Outcome) -> list[str]:
             if outcome.statements_counted
             else "not measured (pg_stat_statements cannot be loaded on this server)"
         ),
-        "CPU ms/req: the server process's user+system CPU (/proc) / requests   DB CPU: the same for the PostgreSQL "
-        "backends of its connections   peak RSS: the server process's VmHWM in the scenario",
-        "hub: `python -m hub serve`, HUB_ENV=production, OAuth bearer tokens, one process   bare: bench/bare.py, "
-        f"asyncpg + {SERIALISER}, no auth, one uvicorn worker",
+        "CPU ms/req: the server's processes' user+system CPU (/proc) / requests   DB CPU: the same for the "
+        "PostgreSQL backends of its connections   peak RSS: the server's processes' VmHWM in the scenario, summed",
+        f"hub: `python -m hub serve --workers {options.workers}`, HUB_ENV=production, OAuth bearer tokens   "
+        f"bare: bench/bare.py, asyncpg + {SERIALISER}, no auth, uvicorn --workers {options.workers}",
     ]
 
 
@@ -143,6 +143,7 @@ def json_line(outcome: Outcome) -> str:
             "postgres": outcome.postgres_version.split()[0],
             "client": outcome.client,
             "concurrency": options.concurrency,
+            "workers": options.workers,
             "warmup_s": options.warmup,
             "rounds": options.rounds,
             "round_s": options.duration,

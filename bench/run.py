@@ -40,6 +40,7 @@ class Options:
     client: str = "builtin"
     scenarios: str = "abcde"
     seed: int = 7
+    workers: int = 1  # server processes per side
     profile: Path | None = None  # where py-spy's samples of the hub go (one file per scenario)
 
 
@@ -166,7 +167,8 @@ class Bench:
 
     async def _measure(self, outcome: Outcome, conn: asyncpg.Connection, probe: Probe, clients: dict) -> None:
         with tempfile.TemporaryDirectory(prefix="hub-bench-logs-") as logs:
-            servers = {HUB: start_hub(self.url, Path(logs)), BARE: start_bare(self.url, Path(logs))}
+            workers = self.options.workers
+            servers = {HUB: start_hub(self.url, Path(logs), workers), BARE: start_bare(self.url, Path(logs), workers)}
             try:
                 for server in servers.values():
                     await asyncio.to_thread(wait_ready, server)

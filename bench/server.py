@@ -56,14 +56,20 @@ def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
 
 
-def _hub_serve_options() -> list[str]:
-    """`--no-worker` where `hub serve` has it: the benchmark measures the API, not webhook delivery."""
+def _hub_serve_options(workers: int) -> list[str]:
+    """`--no-worker` where `hub serve` has it (the benchmark measures the API, not webhook delivery), and
+    `--workers` where it has that (older versions serve in one process)."""
     command = [sys.executable, "-m", "hub", "serve", "--help"]
     shown = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)  # noqa: S603
-    return ["--no-worker"] if "--no-worker" in shown.stdout else []
+    options = ["--no-worker"] if "--no-worker" in shown.stdout else []
+    if "--workers" in shown.stdout:
+        options += ["--workers", str(workers)]
+    elif workers > 1:
+        raise RuntimeError("this version of `hub serve` has no --workers: run the benchmark with --workers 1")
+    return options
 
 
-def start_hub(database_url: str, log_dir: Path) -> Server:
+def start_hub(database_url: str, log_dir: Path, workers: int = 1) -> Server:
     port = free_port()
     env = {
         **os.environ,
@@ -77,15 +83,15 @@ def start_hub(database_url: str, log_dir: Path) -> Server:
     }
     command = [sys.executable, "-m", "hub", "serve", "--host", "127.0.0.1", "--port", str(port)]
     log = log_dir / "hub.log"
-    process = _spawn(command + _hub_serve_options(), env, log)
+    process = _spawn(command + _hub_serve_options(workers), env, log)
     return Server("hub", process, port, log, HUB_APPLICATION_NAME, "/readyz")
 
 
-def start_bare(database_url: str, log_dir: Path) -> Server:
+def start_bare(database_url: str, log_dir: Path, workers: int = 1) -> Server:
     port = free_port()
     env = {**os.environ, "BENCH_DATABASE_URL": database_url, "BENCH_POOL_SIZE": "10"}
     command = [sys.executable, "-m", "uvicorn", "bench.bare:create_app", "--factory", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    command += ["--port", str(port), "--no-access-log", "--log-level", "warning", "--workers", str(workers)]
     log = log_dir / "bare.log"
     return Server("bare", _spawn(command, env, log), port, log, BARE_APPLICATION_NAME, "/healthz")
 
