@@ -9,12 +9,14 @@ from enum import Enum
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import strawberry
 from strawberry.permission import PermissionExtension
 
 from bench.scenarios import CASE as BENCH_CASE
 from hub.api.access import FieldRule, Rule
 from hub.api.compiled import CompiledExecutionContext
+from hub.audit.models import AuditAction, AuditEntry
 from hub.auth.scopes import Role
 from hub.ids import global_id
 from hub.referrals.models import ParticipantRole
@@ -58,14 +60,32 @@ def compiled_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return runs
 
 
-async def both_ways(http, token: str, query: str, variables: dict[str, Any], monkeypatch) -> tuple[dict, dict]:
+async def both_ways(
+    http, token: str, query: str, variables: dict[str, Any], monkeypatch, session=None
+) -> tuple[dict, dict]:
+    """The answer completed by the plans and by graphql-core; with a session, also the restricted reads each noted
+    for the audit trail (the records of the CONSULTATION entry each request wrote), which must be the same."""
     compiled = await graphql(http, token, query, variables)
+    compiled_reads = await last_consultation(session) if session is not None else None
     monkeypatch.setattr(CompiledExecutionContext, "enabled", False)
     try:
         plain = await graphql(http, token, query, variables)
     finally:
         monkeypatch.setattr(CompiledExecutionContext, "enabled", True)
+    if session is not None:
+        assert compiled_reads == await last_consultation(session)
     return compiled, plain
+
+
+async def last_consultation(session) -> Any:
+    statement = (
+        sa.select(AuditEntry.id, AuditEntry.records)
+        .where(AuditEntry.action == AuditAction.CONSULTATION)
+        .order_by(AuditEntry.sequence.desc())
+        .limit(1)
+    )
+    row = (await session.execute(statement)).first()
+    return row.records if row is not None else None
 
 
 @pytest.mark.parametrize(("role", "kind"), principals(), ids=lambda v: v.value)
@@ -83,7 +103,7 @@ async def test_a_whole_case_reads_the_same_for_every_principal(http, session, mo
     assert canonical(compiled) == canonical(plain)
     assert compiled_runs == []
     # What the benchmark reads (all a co-ordinator sees): compiled, unless the principal may not see the case.
-    compiled, plain = await both_ways(http, token, BENCH_CASE, variables, monkeypatch)
+    compiled, plain = await both_ways(http, token, BENCH_CASE, variables, monkeypatch, session)
     assert canonical(compiled) == canonical(plain)
     assert compiled_runs == ([] if role == Role.AUDITOR else ["node"])
 
