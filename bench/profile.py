@@ -42,7 +42,8 @@ def available() -> bool:
 
 
 def record(pid: int, seconds: float, output: Path) -> subprocess.Popen:
-    """Start sampling `pid` for `seconds` into `output` (collapsed stacks); the caller waits for it."""
+    """Start sampling `pid` and its worker processes for `seconds` into `output` (collapsed stacks); the caller
+    waits for it."""
     command = [
         executable() or "py-spy",
         "record",
@@ -53,7 +54,7 @@ def record(pid: int, seconds: float, output: Path) -> subprocess.Popen:
         "--rate",
         str(RATE),
     ]
-    command += ["--format", "raw", "--output", str(output), "--nonblocking"]
+    command += ["--format", "raw", "--output", str(output), "--nonblocking", "--subprocesses"]  # every worker
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603  (our own arguments)
 
 
