@@ -315,7 +315,7 @@ class Run:
         """Fill every waiting object, level after level, until none is left."""
         while self.pending:
             batches, self.pending = list(self.pending.values()), {}
-            waiting: list[tuple[FieldPlan, list[dict[str, Any]], list[Any], list[Any]]] = []
+            waiting: list[tuple[FieldPlan, list[dict[str, Any]], list[Any]]] = []
             awaitables: list[Any] = []
             for plan, sources, outs, paths in batches:
                 for field_plan in plan.fields:
@@ -323,7 +323,7 @@ class Run:
             if awaitables:
                 values = await asyncio.gather(*awaitables, return_exceptions=True)
                 position = 0
-                for field_plan, outs, paths, _ in waiting:
+                for field_plan, outs, paths in waiting:
                     complete = field_plan.complete
                     for out, path in zip(outs, paths, strict=True):
                         value = values[position]
@@ -368,7 +368,7 @@ class Run:
         for source, out in zip(sources, outs, strict=True):
             out[key] = None  # keeps the response's key order; filled when the awaitables are done
             awaitables.append(call(source, info))
-        waiting.append((field_plan, outs, paths, sources))
+        waiting.append((field_plan, outs, paths))
 
     def allowed(
         self,
@@ -381,11 +381,12 @@ class Run:
     ) -> tuple[list[Any], list[dict[str, Any]], list[Any]]:
         """The objects whose field the rule lets the principal read; the others get null and a FORBIDDEN error,
         raised and located exactly as Strawberry's permission extension does."""
-        if all(rule.has_permission(source, info) for source in sources):
+        allowed = [rule.has_permission(source, info) for source in sources]  # once each: it notes the read
+        if all(allowed):
             return sources, outs, paths
         kept: tuple[list[Any], list[dict[str, Any]], list[Any]] = ([], [], [])
-        for source, out, path in zip(sources, outs, paths, strict=True):
-            if rule.has_permission(source, info):
+        for source, out, path, may in zip(sources, outs, paths, allowed, strict=True):
+            if may:
                 kept[0].append(source)
                 kept[1].append(out)
                 kept[2].append(path)

@@ -88,51 +88,30 @@ async def by_reference(session: AsyncSession, principal: Principal, reference: s
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-def _batch(model: Any, key: Any, *order: Any) -> sa.Select[Any]:
-    """A dataloader's statement, built once: `model`'s rows whose `key` is any of the :keys given at execution,
-    as read-only records (hub.db.records). Being one object, its SQL and cache key are computed once too."""
-    return records(sa.select(model).where(key.in_(sa.bindparam("keys", expanding=True))).order_by(*order))
+def _batch(key: Any, *then: Any) -> sa.Select[Any]:
+    """A dataloader's statement, built once: the rows of `key`'s model whose `key` is any of the :keys given at
+    execution, ordered by `key` and then `then`, as read-only records (hub.db.records). Being one object, its SQL
+    and cache key are computed once too."""
+    keys = sa.bindparam("keys", expanding=True)
+    return records(sa.select(key.class_).where(key.in_(keys)).order_by(key, *then))
 
 
-_PARTICIPANTS_OF = _batch(
-    Participant, Participant.referral_id, Participant.referral_id, Participant.position, Participant.id
-)
-_STAGE_EVENTS_OF = _batch(StageEvent, StageEvent.referral_id, StageEvent.referral_id, StageEvent.at, StageEvent.id)
-_CONTACT_ATTEMPTS_OF = _batch(
-    ContactAttempt,
-    ContactAttempt.referral_id,
-    ContactAttempt.referral_id,
-    ContactAttempt.attempted_at,
-    ContactAttempt.id,
-)
-_ASSESSMENTS_OF = _batch(
-    Assessment,
-    Assessment.referral_id,
-    Assessment.referral_id,
-    Assessment.assessed_on,
-    Assessment.recorded_at,
-    Assessment.id,
-)
-_SESSIONS_OF = _batch(
-    RestorativeSession,
-    RestorativeSession.referral_id,
-    RestorativeSession.referral_id,
-    RestorativeSession.scheduled_for,
-    RestorativeSession.id,
-)
-_AGREEMENTS_OF = _batch(OutcomeAgreement, OutcomeAgreement.referral_id)
-_ACTIONS_OF_AGREEMENTS = _batch(
-    AgreementAction,
-    AgreementAction.agreement_id,
-    AgreementAction.agreement_id,
-    AgreementAction.position,
-    AgreementAction.id,
-)
-_FEEDBACK_OF = _batch(Feedback, Feedback.referral_id, Feedback.referral_id, Feedback.received_at, Feedback.id)
+async def _batched(session: AsyncSession, statement: sa.Select[Any], keys: Sequence[uuid.UUID]) -> Sequence[Any]:
+    return (await session.execute(statement, {"keys": list(keys)})).all()
+
+
+_PARTICIPANTS_OF = _batch(Participant.referral_id, Participant.position, Participant.id)
+_STAGE_EVENTS_OF = _batch(StageEvent.referral_id, StageEvent.at, StageEvent.id)
+_CONTACT_ATTEMPTS_OF = _batch(ContactAttempt.referral_id, ContactAttempt.attempted_at, ContactAttempt.id)
+_ASSESSMENTS_OF = _batch(Assessment.referral_id, Assessment.assessed_on, Assessment.recorded_at, Assessment.id)
+_SESSIONS_OF = _batch(RestorativeSession.referral_id, RestorativeSession.scheduled_for, RestorativeSession.id)
+_AGREEMENTS_OF = _batch(OutcomeAgreement.referral_id)
+_ACTIONS_OF_AGREEMENTS = _batch(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id)
+_FEEDBACK_OF = _batch(Feedback.referral_id, Feedback.received_at, Feedback.id)
 
 
 async def participants_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Participant]:
-    return (await session.execute(_PARTICIPANTS_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _PARTICIPANTS_OF, referral_ids)
 
 
 async def readable_participants(
@@ -147,7 +126,7 @@ async def readable_participants(
 
 
 async def stage_events_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[StageEvent]:
-    return (await session.execute(_STAGE_EVENTS_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _STAGE_EVENTS_OF, referral_ids)
 
 
 # Reads that changes build on. Service functions call these inside the change's transaction.
@@ -250,24 +229,24 @@ async def feedback_exists(
 
 
 async def contact_attempts_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[ContactAttempt]:
-    return (await session.execute(_CONTACT_ATTEMPTS_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _CONTACT_ATTEMPTS_OF, referral_ids)
 
 
 async def assessments_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Assessment]:
-    return (await session.execute(_ASSESSMENTS_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _ASSESSMENTS_OF, referral_ids)
 
 
 async def sessions_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[RestorativeSession]:
-    return (await session.execute(_SESSIONS_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _SESSIONS_OF, referral_ids)
 
 
 async def agreements_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[OutcomeAgreement]:
-    return (await session.execute(_AGREEMENTS_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _AGREEMENTS_OF, referral_ids)
 
 
 async def actions_of_agreements(session: AsyncSession, agreement_ids: Sequence[uuid.UUID]) -> Sequence[AgreementAction]:
-    return (await session.execute(_ACTIONS_OF_AGREEMENTS, {"keys": list(agreement_ids)})).all()
+    return await _batched(session, _ACTIONS_OF_AGREEMENTS, agreement_ids)
 
 
 async def feedback_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Feedback]:
-    return (await session.execute(_FEEDBACK_OF, {"keys": list(referral_ids)})).all()
+    return await _batched(session, _FEEDBACK_OF, referral_ids)
