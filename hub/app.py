@@ -26,7 +26,7 @@ from hub.api.errors import ErrorCode
 from hub.api.guard import GraphQLRequestGuard
 from hub.api.schema import build_schema
 from hub.auth.authorize import sign_in_form, sign_in_submitted
-from hub.auth.bearer import Authenticator, challenge
+from hub.auth.bearer import Authenticator, challenge, refusal_message
 from hub.auth.endpoints import introspection_endpoint, revocation_endpoint, token_endpoint
 from hub.auth.keys import KeyRing, open_keyring
 from hub.auth.server import jwks_endpoint, metadata_endpoint
@@ -102,7 +102,7 @@ class HubGraphQL(GraphQL[Any, None]):
 
 
 def unauthenticated(error: InvalidToken) -> Response:
-    body = {"errors": [{"message": f"Not authenticated: {error}.", "extensions": {"code": ErrorCode.UNAUTHENTICATED}}]}
+    body = {"errors": [{"message": refusal_message(error), "extensions": {"code": ErrorCode.UNAUTHENTICATED}}]}
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge(error)})
 
 

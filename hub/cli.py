@@ -408,8 +408,6 @@ def serve(
     """Run the API and a webhook delivery worker (the embedded PostgreSQL too, unless DATABASE_URL is set)."""
     import uvicorn
 
-    from hub.app import create_app
-
     prepared = prepare()
     if "HUB_PUBLIC_URL" not in os.environ:  # the issuer and printed links follow where we listen
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
@@ -423,7 +421,7 @@ def serve(
     credentials = run(prepared, ready)  # refuses when the schema is behind
     if credentials is not None:
         print_demo(credentials, prepared.settings)
-    logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(prepared.settings)
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting instead lets the embedded server stop.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     if workers > 1:
@@ -438,12 +436,7 @@ def serve(
         )
         uvicorn.run("hub.cli:worker_app", factory=True, workers=workers, **_listening(host, port, prepared.settings))
         return
-    application = create_app(prepared.settings, prepared.url)
-    if worker:
-        from hub.webhooks.worker import alongside
-
-        alongside(application, prepared.settings)
-    tune_garbage_collection()
+    application = serving_app(prepared.settings, prepared.url, webhook_worker=worker)
     uvicorn.run(application, **_listening(host, port, prepared.settings))
 
 
@@ -457,17 +450,26 @@ def _listening(host: str, port: int, settings: Settings) -> dict[str, Any]:
 
 def worker_app() -> Any:
     """The app of one of `hub serve --workers N`'s processes, from the environment the supervisor set."""
+    settings = load_settings()
+    configure_logging(settings)
+    return serving_app(settings, os.environ["DATABASE_URL"], webhook_worker=os.environ.get(SERVE_WEBHOOK_WORKER) == "1")
+
+
+def serving_app(settings: Settings, url: str, *, webhook_worker: bool) -> Any:
+    """The app one serving process runs: with a webhook worker alongside if asked, and the collector tuned."""
     from hub.app import create_app
 
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    application = create_app(settings, os.environ["DATABASE_URL"])
-    if os.environ.get(SERVE_WEBHOOK_WORKER) == "1":
+    application = create_app(settings, url)
+    if webhook_worker:
         from hub.webhooks.worker import alongside
 
         alongside(application, settings)
     tune_garbage_collection()
     return application
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def tune_garbage_collection() -> None:
@@ -488,7 +490,7 @@ def webhook_worker() -> None:
     from hub.webhooks.worker import run_until_signalled
 
     prepared = prepare()
-    logging.basicConfig(level=prepared.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(prepared.settings)
     run(prepared, lambda database: run_until_signalled(database, prepared.settings))
 
 

@@ -34,7 +34,7 @@ from hub.api import faults
 from hub.api.errors import ErrorCode, ProtocolError
 from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from hub.api.ratelimit import Limit, admit
-from hub.auth.bearer import NOT_IN_FORCE, NotInForce
+from hub.auth.bearer import NOT_IN_FORCE, NotInForce, refusal_message
 
 MAX_QUERY_LENGTH = 15_000
 MAX_DEPTH = 10
@@ -186,8 +186,9 @@ class QueryLimits(SchemaExtension):
             hub_context.unavailable()
             return ProtocolError(ErrorCode.INTERNAL, faults.MESSAGE)
         if not in_force:
-            hub_context.unauthenticated(NotInForce(NOT_IN_FORCE))
-            return ProtocolError(ErrorCode.UNAUTHENTICATED, f"Not authenticated: {NOT_IN_FORCE}.")
+            refused = NotInForce(NOT_IN_FORCE)
+            hub_context.unauthenticated(refused)
+            return ProtocolError(ErrorCode.UNAUTHENTICATED, refusal_message(refused))
         if retry_after is None:
             return None
         hub_context.throttled(retry_after)

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
 
+from hub.auth.bearer import in_force
 from hub.auth.principal import Principal
-from hub.auth.repository import token_in_force
 from hub.db import Database
 
 
@@ -64,12 +64,12 @@ async def admit(
     session: AsyncSession, principal: Principal, key: str, limit: Limit, cost: float
 ) -> tuple[bool, float | None]:
     """A GraphQL request's admission, on its own session before anything else runs: whether its token is still in
-    force (hub.auth.repository.token_in_force) and, if it is, `take` from its client's bucket. Committed at once,
+    force (hub.auth.bearer.in_force) and, if it is, `take` from its client's bucket. Committed at once,
     so what was taken stays taken whatever the request then does. Returns (in force, seconds to wait or None)."""
-    in_force = await token_in_force(session, principal.client_id, str(principal.token_id), principal.user_id)
-    retry_after = await take(session, key, limit, cost) if in_force else None
+    admitted = await in_force(session, principal)
+    retry_after = await take(session, key, limit, cost) if admitted else None
     await session.commit()
-    return in_force, retry_after
+    return admitted, retry_after
 
 
 async def take_now(database: Database, key: str, limit: Limit, cost: float = 1.0) -> float | None:

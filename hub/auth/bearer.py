@@ -6,6 +6,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from hub.auth import repository
 from hub.auth.keys import KeyRing
 from hub.auth.principal import Principal
@@ -92,8 +94,15 @@ class Authenticator:
     async def check_in_force(self, principal: Principal) -> None:
         """Refuse, with one indexed query, a token revoked (RFC 7009) or whose client or person is disabled."""
         async with self.database.sessions() as session:
-            in_force = await repository.token_in_force(
-                session, principal.client_id, str(principal.token_id), principal.user_id
-            )
-        if not in_force:
-            raise NotInForce(NOT_IN_FORCE)
+            if not await in_force(session, principal):
+                raise NotInForce(NOT_IN_FORCE)
+
+
+async def in_force(session: AsyncSession, principal: Principal) -> bool:
+    """Whether the principal's token is still in force: not revoked, its client and person not disabled."""
+    return await repository.token_in_force(session, principal.client_id, str(principal.token_id), principal.user_id)
+
+
+def refusal_message(error: InvalidToken) -> str:
+    """What a 401 says, in its GraphQL error."""
+    return f"Not authenticated: {error}."
