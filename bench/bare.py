@@ -14,7 +14,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -289,56 +289,56 @@ async def advance_stage(request: Request) -> Response:
 
 # --- (e) serviceStatistics for a period and the one before it --------------------------------------------------------
 
+# The same counts the hub reads: the ones the database keeps per day (hub/stats/models.py).
 TOTALS = """
 SELECT
-  (SELECT count(*) FROM referral WHERE submitted_at >= $1 AND submitted_at < $2) AS referrals_received,
-  (SELECT count(DISTINCT referral_id) FROM stage_event WHERE to_stage = 'ACCEPTED' AND at >= $1 AND at < $2)
-    AS referrals_accepted,
-  (SELECT count(DISTINCT referral_id) FROM stage_event WHERE to_stage = 'DECLINED' AND at >= $1 AND at < $2)
-    AS referrals_declined,
-  (SELECT count(DISTINCT c.participant_id) FROM contact_attempt c JOIN participant p ON p.id = c.participant_id
-    WHERE p.role = 'HARMED' AND c.successful AND c.attempted_at >= $1 AND c.attempted_at < $2)
-    AS harmed_parties_contacted,
-  (SELECT count(*) FROM referral WHERE stage = 'CLOSED' AND closed_at >= $1 AND closed_at < $2) AS cases_closed,
-  (SELECT count(*) FROM referral WHERE stage = 'CLOSED' AND closed_at >= $1 AND closed_at < $2
+  (SELECT coalesce(sum(n), 0)::bigint FROM statistic_received WHERE day >= $1 AND day < $2) AS referrals_received,
+  d.referrals_accepted,
+  (SELECT coalesce(sum(n), 0)::bigint FROM statistic_declined WHERE day >= $1 AND day < $2) AS referrals_declined,
+  d.harmed_parties_contacted,
+  (SELECT coalesce(sum(n), 0)::bigint FROM statistic_closed WHERE day >= $1 AND day < $2) AS cases_closed,
+  (SELECT coalesce(sum(n), 0)::bigint FROM statistic_closed WHERE day >= $1 AND day < $2
     AND outcome IN ('RESOLVED', 'PARTIALLY_RESOLVED')) AS positive_outcomes,
   f.*,
-  (SELECT round(coalesce(sum(hours), 0), 2)::float8 FROM volunteer_hours WHERE worked_on >= $3 AND worked_on < $4)
+  (SELECT round(coalesce(sum(hours), 0), 2)::float8 FROM statistic_hours WHERE day >= $1 AND day < $2)
     AS volunteer_hours
 FROM (
-  SELECT round(avg(satisfied::int) FILTER (WHERE respondent = 'PARTICIPANT'), 4)::float8
+  SELECT coalesce(sum(n) FILTER (WHERE figure = 'ACCEPTED'), 0)::bigint AS referrals_accepted,
+         coalesce(sum(n) FILTER (WHERE figure = 'CONTACTED'), 0)::bigint AS harmed_parties_contacted
+  FROM statistic_first_day WHERE day >= $1 AND day < $2 AND previous < $1
+) d, (
+  SELECT round(sum(yes) FILTER (WHERE respondent = 'PARTICIPANT')
+           / nullif(sum(answers) FILTER (WHERE respondent = 'PARTICIPANT'), 0), 4)::float8
            AS participant_satisfaction_rate,
-         count(*) FILTER (WHERE respondent = 'PARTICIPANT') AS participant_feedback_count,
-         round(avg(would_recommend::int) FILTER (WHERE respondent = 'REFERRER'), 4)::float8
+         coalesce(sum(answers) FILTER (WHERE respondent = 'PARTICIPANT'), 0)::bigint AS participant_feedback_count,
+         round(sum(yes) FILTER (WHERE respondent = 'REFERRER')
+           / nullif(sum(answers) FILTER (WHERE respondent = 'REFERRER'), 0), 4)::float8
            AS referrer_recommendation_rate,
-         count(*) FILTER (WHERE respondent = 'REFERRER') AS referrer_feedback_count
-  FROM feedback WHERE received_at >= $1 AND received_at < $2
+         coalesce(sum(answers) FILTER (WHERE respondent = 'REFERRER'), 0)::bigint AS referrer_feedback_count
+  FROM statistic_feedback WHERE day >= $1 AND day < $2
 ) f
 """
 BY_SOURCE = """
-SELECT a.kind, a.id, a.name, r.district, count(*) AS count
-FROM referral r JOIN agency a ON a.id = r.referring_agency_id
-WHERE r.submitted_at >= $1 AND r.submitted_at < $2
+SELECT a.kind, a.id, a.name, r.district, sum(r.n)::bigint AS count
+FROM statistic_received r JOIN agency a ON a.id = r.agency_id
+WHERE r.day >= $1 AND r.day < $2
 GROUP BY GROUPING SETS ((a.kind), (a.id, a.name), (r.district))
+HAVING sum(r.n) > 0
 ORDER BY count DESC, a.kind, a.name, r.district
 """
 DECLINED = """
-SELECT decline_reason AS reason, count(*) AS count FROM referral
-WHERE id IN (SELECT referral_id FROM stage_event WHERE to_stage = 'DECLINED' AND at >= $1 AND at < $2)
-  AND decline_reason IS NOT NULL
-GROUP BY decline_reason ORDER BY count DESC, decline_reason
+SELECT reason, sum(n)::bigint AS count FROM statistic_declined WHERE day >= $1 AND day < $2
+GROUP BY reason HAVING sum(n) > 0 ORDER BY count DESC, reason
 """
 OUTCOMES = """
-SELECT outcome, count(*) AS count FROM referral
-WHERE stage = 'CLOSED' AND closed_at >= $1 AND closed_at < $2 AND outcome IS NOT NULL
-GROUP BY outcome ORDER BY count DESC, outcome
+SELECT outcome, sum(n)::bigint AS count FROM statistic_closed WHERE day >= $1 AND day < $2
+GROUP BY outcome HAVING sum(n) > 0 ORDER BY count DESC, outcome
 """
 
 
 async def _figures(conn: asyncpg.Connection, start: date, end: date) -> dict:
-    since, until = (datetime.combine(day, time.min, tzinfo=UTC) for day in (start, end))
-    figures = dict(await conn.fetchrow(TOTALS, since, until, start, end))
-    sources = await conn.fetch(BY_SOURCE, since, until)
+    figures = dict(await conn.fetchrow(TOTALS, start, end))
+    sources = await conn.fetch(BY_SOURCE, start, end)
     figures["referralsBySource"] = [{"agencyKind": r["kind"], "count": r["count"]} for r in sources if r["kind"]]
     figures["referralsByAgency"] = [
         {"agency": {"id": global_id("Agency", r["id"]), "name": r["name"]}, "count": r["count"]}
@@ -348,8 +348,8 @@ async def _figures(conn: asyncpg.Connection, start: date, end: date) -> dict:
     figures["referralsByDistrict"] = [
         {"district": r["district"], "count": r["count"]} for r in sources if r["district"]
     ]
-    figures["declinedByReason"] = [dict(r) for r in await conn.fetch(DECLINED, since, until)]
-    figures["outcomes"] = [dict(r) for r in await conn.fetch(OUTCOMES, since, until)]
+    figures["declinedByReason"] = [dict(r) for r in await conn.fetch(DECLINED, start, end)]
+    figures["outcomes"] = [dict(r) for r in await conn.fetch(OUTCOMES, start, end)]
     return {"from": start, "to": end, **figures}
 
 

@@ -94,6 +94,9 @@ async def load(
     pool_ids = await _load_pool(conn, generator, pool, counts)
     await conn.execute("SELECT setval('referral_reference_seq', $1)", generator.number)  # the hub numbers on
     await conn.execute("RESET session_replication_role")
+    # COPY skipped the triggers that keep the statistics' counts (replica mode): count the loaded rows once.
+    progress("  counting the statistics")
+    await conn.execute("SELECT statistic_rebuild()")
     progress("  analysing the tables")
     await conn.execute("ANALYZE")
     return Dataset(

@@ -17,6 +17,14 @@ from hub.referrals.models import (
     RestorativeSession,
     StageEvent,
 )
+from hub.stats.models import (
+    ClosedCount,
+    DeclinedCount,
+    FeedbackCount,
+    FirstDayCount,
+    HoursCount,
+    ReceivedCount,
+)
 from hub.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
@@ -25,14 +33,20 @@ __all__ = [
     "Allocation",
     "Assessment",
     "AuditEntry",
+    "ClosedCount",
     "ConsentRecord",
     "ContactAttempt",
+    "DeclinedCount",
     "Facilitator",
     "Feedback",
+    "FeedbackCount",
+    "FirstDayCount",
+    "HoursCount",
     "OAuthClient",
     "OutcomeAgreement",
     "Participant",
     "RateBucket",
+    "ReceivedCount",
     "Referral",
     "RestorativeSession",
     "SigningKey",

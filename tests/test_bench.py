@@ -8,12 +8,13 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bench import dataset, generator, load, report, run, scenarios
+from bench import bare, dataset, generator, load, report, run, scenarios
 from hub.agencies.models import Agency
 from hub.auth.scopes import Role
 from tests.factories import create_client, token_for
@@ -86,6 +87,32 @@ async def test_the_hub_answers_every_scenario(http, session: AsyncSession, loade
         answer = await http.post(path, content=body, headers=plan.headers)
         checker = load.Checker(plan.to_json())
         assert checker.ok(answer.status_code, answer.content), (scenario.key, answer.text[:500])
+
+
+def _as_answered(figures: dict) -> dict:
+    """The bare route's figures as the hub names them: camelCase keys, days in ISO format."""
+
+    def camel(key: str) -> str:
+        first, *rest = key.split("_")
+        return first + "".join(word.title() for word in rest)
+
+    return {camel(k): v.isoformat() if isinstance(v, date) else v for k, v in figures.items()}
+
+
+async def test_the_bare_statistics_are_the_hubs_figures(http, session, connection, loaded) -> None:
+    """Both sides of scenario (e) read the same counts, so they answer the same figures for the year and the one
+    before (the counts were recounted after COPY skipped the triggers: without that, the year has none)."""
+    manager = await create_client(session, await session.get(Agency, loaded.service_agency_id), {Role.MANAGER})
+    context = scenarios.Context(loaded, "", await token_for(http, manager))
+    plan = scenarios.plan("e", scenarios.HUB, context)
+    path, body = plan.requests[0]
+    hub = (await http.post(path, content=body, headers=plan.headers)).json()["data"]["serviceStatistics"]
+    raw = (await connection.get_raw_connection()).driver_connection
+    start, end = context.year
+    year = _as_answered(await bare._figures(raw, start, end))
+    previous = _as_answered(await bare._figures(raw, start - (end - start), start))
+    assert hub["referralsReceived"] > 0 and hub["referralsAccepted"] > 0 and hub["harmedPartiesContacted"] > 0
+    assert hub == year | {"previousPeriod": previous}
 
 
 def test_every_scenario_has_a_bare_request(loaded_free_context: scenarios.Context) -> None:

@@ -194,7 +194,6 @@ class Participant(SQLModel, table=True):
         sa.CheckConstraint("length(btrim(full_name)) >= 1", name="name_present"),
         sa.CheckConstraint("date_of_birth IS NULL OR date_of_birth >= DATE '1900-01-01'", name="dob_plausible"),
         sa.CheckConstraint("(prison_number IS NULL) OR (custody_establishment IS NOT NULL)", name="custody_pair"),
-        sa.Index("ix_participant_role_id", "role", "id"),  # harmed parties contacted, in statistics
     )
 
     id: uuid.UUID = id_field()
@@ -222,7 +221,6 @@ class StageEvent(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("from_stage IS DISTINCT FROM to_stage", name="changes_stage"),
         sa.Index("ix_stage_event_referral_at", "referral_id", "at", "id"),
-        sa.Index("ix_stage_event_to_stage_at", "to_stage", "at", postgresql_include=["referral_id"]),  # statistics
     )
 
     id: uuid.UUID = id_field()
@@ -251,15 +249,6 @@ class ConsentRecord(SQLModel, table=True):
 
 class ContactAttempt(SQLModel, table=True):
     __tablename__ = "contact_attempt"
-    __table_args__ = (
-        # Successful attempts in a period, for the statistics.
-        sa.Index(
-            "ix_contact_attempt_attempted_at",
-            "attempted_at",
-            postgresql_include=["participant_id"],
-            postgresql_where=sa.text("successful"),
-        ),
-    )
 
     id: uuid.UUID = id_field()
     referral_id: uuid.UUID = fk_field("referral.id", ondelete="CASCADE")
@@ -348,10 +337,6 @@ class Feedback(SQLModel, table=True):
             "(respondent = 'PARTICIPANT' AND satisfied IS NOT NULL)"
             " OR (respondent = 'REFERRER' AND would_recommend IS NOT NULL)",
             name="answer_present",
-        ),
-        # A period's answers, for the statistics.
-        sa.Index(
-            "ix_feedback_received_at", "received_at", postgresql_include=["respondent", "satisfied", "would_recommend"]
         ),
     )
 

@@ -1,4 +1,5 @@
-"""Every query of the statistics domain: a period's figures in four aggregate statements, whatever the data size.
+"""Every query of the statistics domain: a period's figures in four statements over the counts the database keeps
+per day (hub/stats/models.py), so a year costs the same at a thousand referrals as at a million.
 
 Statistics are aggregates over every referral, so they do not start from readable(principal): who may ask is
 decided on the field (MANAGER and AUDITOR), and no case row ever leaves the database.
@@ -8,26 +9,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.agencies.models import Agency, AgencyKind
-from hub.facilitators.models import VolunteerHours
-from hub.referrals.models import (
-    POSITIVE_OUTCOMES,
-    ContactAttempt,
-    DeclineReason,
-    Feedback,
-    Outcome,
-    Participant,
-    ParticipantRole,
-    Referral,
-    Respondent,
-    Stage,
-    StageEvent,
+from hub.referrals.models import POSITIVE_OUTCOMES, DeclineReason, Outcome, Respondent
+from hub.stats.models import (
+    ClosedCount,
+    DeclinedCount,
+    FeedbackCount,
+    FirstDayCount,
+    HoursCount,
+    ReceivedCount,
 )
 
 RATE_PLACES = 4
@@ -40,16 +36,6 @@ class Period:
 
     start: date
     end: date
-
-    @property
-    def starts_at(self) -> datetime:
-        """The first instant of the period."""
-        return datetime.combine(self.start, time.min, tzinfo=UTC)
-
-    @property
-    def ends_at(self) -> datetime:
-        """The first instant after the period."""
-        return datetime.combine(self.end, time.min, tzinfo=UTC)
 
     def previous(self) -> Period:
         """The period of the same length that ends where this one starts."""
@@ -83,8 +69,14 @@ class Figures:
     closed_by_outcome: list[tuple[Outcome, int]]
 
 
-def _within(column: Any, period: Period) -> sa.ColumnElement[bool]:
-    return sa.and_(column >= period.starts_at, column < period.ends_at)
+def _days(column: Any, period: Period) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= period.start, column < period.end)
+
+
+def _total(column: Any, where: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement[int]:
+    """A sum of counts (of the rows `where` holds), as an integer: PostgreSQL sums bigints as numeric."""
+    total = sa.func.sum(column)
+    return sa.cast(total if where is None else total.filter(where), sa.BigInteger)
 
 
 def _rounded(value: Any, places: int) -> sa.ColumnElement[float]:
@@ -92,55 +84,46 @@ def _rounded(value: Any, places: int) -> sa.ColumnElement[float]:
     return sa.cast(sa.func.round(value, places), sa.Float)
 
 
-def _rate(answer: Any, respondent: Respondent) -> sa.ColumnElement[Any]:
-    """Share of yes answers among the respondent's answers, rounded; NULL when nobody answered."""
-    share = sa.func.avg(sa.cast(answer, sa.Integer)).filter(Feedback.respondent == respondent)
-    return _rounded(share, RATE_PLACES)
+def _once(figure: str) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(_total(FirstDayCount.n, FirstDayCount.figure == figure), 0)
 
 
-def _accepted(period: Period) -> sa.Subquery:
-    # Distinct first, then count: a referral accepted again after a hold is one referral.
-    accepted = (
-        sa.select(StageEvent.referral_id)
-        .where(StageEvent.to_stage == Stage.ACCEPTED, _within(StageEvent.at, period))
-        .distinct()
-        .subquery("accepted_referrals")
-    )
-    return sa.select(sa.func.count().label("referrals_accepted")).select_from(accepted).subquery("accepted")
-
-
-def _contacted(period: Period) -> sa.Subquery:
-    # Harmed parties with a successful attempt, as a semi-join: each person is counted once without a DISTINCT
-    # over every attempt. The bare column (not `IS true`) lets the partial index of successful attempts apply.
-    attempted = sa.exists().where(
-        ContactAttempt.participant_id == Participant.id,
-        ContactAttempt.successful,
-        _within(ContactAttempt.attempted_at, period),
-    )
+def _first_days(period: Period) -> sa.Subquery:
+    # Each referral or party is counted on its first day in the period: the one whose previous day is before it.
     return (
-        sa.select(sa.func.count().label("harmed_parties_contacted"))
-        .where(Participant.role == ParticipantRole.HARMED, attempted)
-        .subquery("contacted")
+        sa.select(_once("ACCEPTED").label("referrals_accepted"), _once("CONTACTED").label("harmed_parties_contacted"))
+        .where(_days(FirstDayCount.day, period), FirstDayCount.previous < period.start)
+        .subquery("first_days")
     )
+
+
+def _rate(column: Any, respondent: Respondent) -> sa.ColumnElement[Any]:
+    """Share of `column` among the respondent's answers, rounded; NULL when nobody answered."""
+    mine = FeedbackCount.respondent == respondent
+    answers = sa.func.nullif(sa.func.sum(FeedbackCount.answers).filter(mine), 0)
+    return _rounded(sa.func.sum(column).filter(mine) / answers, RATE_PLACES)
+
+
+def _answers(respondent: Respondent) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(_total(FeedbackCount.answers, FeedbackCount.respondent == respondent), 0)
 
 
 def _feedback(period: Period) -> sa.Subquery:
     return (
         sa.select(
-            _rate(Feedback.satisfied, Respondent.PARTICIPANT).label("participant_satisfaction_rate"),
-            sa.func.count().filter(Feedback.respondent == Respondent.PARTICIPANT).label("participant_feedback_count"),
-            _rate(Feedback.would_recommend, Respondent.REFERRER).label("referrer_recommendation_rate"),
-            sa.func.count().filter(Feedback.respondent == Respondent.REFERRER).label("referrer_feedback_count"),
+            _rate(FeedbackCount.yes, Respondent.PARTICIPANT).label("participant_satisfaction_rate"),
+            _answers(Respondent.PARTICIPANT).label("participant_feedback_count"),
+            _rate(FeedbackCount.yes, Respondent.REFERRER).label("referrer_recommendation_rate"),
+            _answers(Respondent.REFERRER).label("referrer_feedback_count"),
         )
-        .where(_within(Feedback.received_at, period))
+        .where(_days(FeedbackCount.day, period))
         .subquery("answered")
     )
 
 
 def _hours(period: Period) -> sa.Subquery:
-    hours = _rounded(sa.func.coalesce(sa.func.sum(VolunteerHours.hours), 0), HOURS_PLACES)
-    window = sa.and_(VolunteerHours.worked_on >= period.start, VolunteerHours.worked_on < period.end)
-    return sa.select(hours.label("volunteer_hours")).where(window).subquery("worked")
+    hours = _rounded(sa.func.coalesce(sa.func.sum(HoursCount.hours), 0), HOURS_PLACES)
+    return sa.select(hours.label("volunteer_hours")).where(_days(HoursCount.day, period)).subquery("worked")
 
 
 @dataclass(frozen=True)
@@ -158,7 +141,7 @@ class _Activity:
 
 async def activity(session: AsyncSession, period: Period) -> _Activity:
     """Acceptances, contacts, feedback and hours in one statement of one-row aggregates joined side by side."""
-    first, *others = [part(period) for part in (_accepted, _contacted, _feedback, _hours)]
+    first, *others = [part(period) for part in (_first_days, _feedback, _hours)]
     joined: sa.FromClause = first
     for other in others:
         joined = joined.join(other, sa.true())
@@ -177,19 +160,20 @@ class Received:
 async def received(session: AsyncSession, period: Period) -> Received:
     """Referrals received, in total and counted by agency kind, by agency and by district, in one statement.
 
-    The referrals are counted once by (agency, district), a few hundred groups at most; the grouping sets then
-    add those counts up, so the three breakdowns cost one pass over the period's referrals.
+    The days' counts are added up by (agency, district), a few hundred groups at most; the grouping sets then
+    add those up again, so the three breakdowns cost one pass over the period's days.
     """
     pairs = (
-        sa.select(Referral.referring_agency_id, Referral.district, sa.func.count().label("n"))
-        .where(_within(Referral.submitted_at, period))
-        .group_by(Referral.referring_agency_id, Referral.district)
+        sa.select(ReceivedCount.agency_id, ReceivedCount.district, _total(ReceivedCount.n).label("n"))
+        .where(_days(ReceivedCount.day, period))
+        .group_by(ReceivedCount.agency_id, ReceivedCount.district)
+        .having(sa.func.sum(ReceivedCount.n) > 0)
         .cte("pairs")
     )
-    count = sa.cast(sa.func.sum(pairs.c.n), sa.BigInteger)
+    count = _total(pairs.c.n)
     statement = (
         sa.select(Agency.kind, Agency.id, pairs.c.district, count)
-        .join_from(pairs, Agency, Agency.id == pairs.c.referring_agency_id)
+        .join_from(pairs, Agency, Agency.id == pairs.c.agency_id)
         .group_by(
             sa.func.grouping_sets(
                 sa.tuple_(), sa.tuple_(Agency.kind), sa.tuple_(Agency.id, Agency.name), pairs.c.district
@@ -211,58 +195,52 @@ async def received(session: AsyncSession, period: Period) -> Received:
     )
 
 
-async def declined(session: AsyncSession, period: Period) -> tuple[int, list[tuple[DeclineReason, int]]]:
-    """Referrals declined in the period: how many, and counted by the reason recorded on the referral."""
-    referrals = (
-        sa.select(StageEvent.referral_id)
-        .where(StageEvent.to_stage == Stage.DECLINED, _within(StageEvent.at, period))
-        .distinct()
-        .subquery("declined_referrals")
-    )
-    # The reason is read among declined referrals only (a DECLINED referral has one), so the join reads the small
-    # end of the (stage, closed_at) index; a referral without a reason still counts in the total.
-    reasons = (
-        sa.select(Referral.id, Referral.decline_reason).where(Referral.stage == Stage.DECLINED).subquery("reasons")
-    )
-    count = sa.func.count()
+async def _counted_by(session: AsyncSession, table: type[DeclinedCount | ClosedCount], key: Any, period: Period):
+    """A period's count by `key`, highest first, then by key; keys that add up to nothing are left out."""
+    count = _total(table.n)
     statement = (
-        sa.select(reasons.c.decline_reason, count)
-        .select_from(referrals)
-        .outerjoin(reasons, reasons.c.id == referrals.c.referral_id)
-        .group_by(reasons.c.decline_reason)
-        .order_by(count.desc(), reasons.c.decline_reason)
+        sa.select(key, count)
+        .where(_days(table.day, period))
+        .group_by(key)
+        .having(sa.func.sum(table.n) > 0)
+        .order_by(count.desc(), key)
     )
-    rows = (await session.execute(statement)).all()
-    return sum(n for _, n in rows), [(reason, n) for reason, n in rows if reason is not None]
+    return [(value, n) for value, n in (await session.execute(statement)).all()]
+
+
+async def declined(session: AsyncSession, period: Period) -> list[tuple[DeclineReason, int]]:
+    """Referrals declined in the period (a referral is declined once), counted by the reason recorded."""
+    return await _counted_by(session, DeclinedCount, DeclinedCount.reason, period)
 
 
 async def closed_by_outcome(session: AsyncSession, period: Period) -> list[tuple[Outcome, int]]:
     """Cases closed in the period, counted by outcome (a CLOSED referral always has one)."""
-    count = sa.func.count()
-    statement = (
-        sa.select(Referral.outcome, count)
-        .where(Referral.stage == Stage.CLOSED, _within(Referral.closed_at, period), Referral.outcome.is_not(None))
-        .group_by(Referral.outcome)
-        .order_by(count.desc(), Referral.outcome)
-    )
-    return [(outcome, n) for outcome, n in (await session.execute(statement)).all()]
+    return await _counted_by(session, ClosedCount, ClosedCount.outcome, period)
 
 
-# Settings for this transaction only: the figures hash hundreds of thousands of ids, which spill to disk in the
-# default 4MB, and compiling the statements with JIT costs more than it saves on a scan of index entries.
-_FOR_AGGREGATES = sa.text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+# The counts of this transaction's own changes are written at its commit; a transaction that reads the figures
+# after changing records counts its changes too. (Other transactions only ever see committed counts.)
+_COUNT_PENDING = sa.text(
+    "SET CONSTRAINTS statistic_referral_inserted, statistic_referral_updated, statistic_referral_deleted,"
+    " statistic_feedback_changed, statistic_hours_changed IMMEDIATE"
+)
+
+
+async def count_pending(session: AsyncSession) -> None:
+    """Write the counts of the transaction's own changes now, not at its commit."""
+    await session.execute(_COUNT_PENDING)
 
 
 async def figures(session: AsyncSession, period: Period) -> Figures:
-    """Every figure of the period: four aggregate statements (after the settings), however many referrals."""
-    await session.execute(_FOR_AGGREGATES)
+    """Every figure of the period: four statements over the days' counts, however many referrals."""
+    await count_pending(session)
     came_in = await received(session, period)
     done = await activity(session, period)
-    declined_count, by_reason = await declined(session, period)
+    by_reason = await declined(session, period)
     outcomes = await closed_by_outcome(session, period)
     totals = Totals(
         referrals_received=came_in.total,
-        referrals_declined=declined_count,
+        referrals_declined=sum(n for _, n in by_reason),
         cases_closed=sum(n for _, n in outcomes),
         positive_outcomes=sum(n for outcome, n in outcomes if outcome in POSITIVE_OUTCOMES),
         **asdict(done),
