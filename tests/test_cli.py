@@ -112,3 +112,31 @@ def test_demo_loads_once_and_prints_credentials(empty_database):
         invoke(empty_database, "demo"),
         "the database already holds data: demo data is only loaded into an empty one",
     )
+
+
+def test_statistics_recount_restores_counts_that_drifted(empty_database):
+    """The demo's changes were counted by the triggers; after the counts are wiped, a recount gives them back."""
+    import asyncio
+
+    import asyncpg
+
+    upgrade(empty_database)
+    assert invoke(empty_database, "demo").exit_code == 0
+
+    async def counts(wipe: bool = False) -> tuple[list, list]:
+        conn = await asyncpg.connect(empty_database)
+        try:
+            if wipe:
+                await conn.execute("DELETE FROM statistic_received; DELETE FROM statistic_first_day")
+            received = await conn.fetch("SELECT day, agency_id, district, n FROM statistic_received WHERE n <> 0")
+            firsts = await conn.fetch("SELECT figure, day, previous, n FROM statistic_first_day WHERE n <> 0")
+            return sorted(map(tuple, received)), sorted(map(tuple, firsts))
+        finally:
+            await conn.close()
+
+    received, firsts = asyncio.run(counts())
+    assert received and firsts and asyncio.run(counts(wipe=True)) == ([], [])
+    result = invoke(empty_database, "statistics", "recount")
+    days = len({day for day, *_ in received})
+    assert result.output == f"statistics recounted from the records: 60 referrals received over {days} days\n"
+    assert asyncio.run(counts()) == (received, firsts)

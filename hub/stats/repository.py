@@ -231,6 +231,15 @@ async def count_pending(session: AsyncSession) -> None:
     await session.execute(_COUNT_PENDING)
 
 
+async def recount(session: AsyncSession) -> tuple[int, int]:
+    """Recount every per-day count from the records (migration 0008's statistic_rebuild); the referrals received
+    and the days they came in on, for the operator."""
+    await session.execute(sa.text("SELECT statistic_rebuild()"))
+    statement = sa.select(sa.func.coalesce(_total(ReceivedCount.n), 0), sa.func.count(sa.distinct(ReceivedCount.day)))
+    received, days = (await session.execute(statement.where(ReceivedCount.n != 0))).one()
+    return received, days
+
+
 async def figures(session: AsyncSession, period: Period) -> Figures:
     """Every figure of the period: four statements over the days' counts, however many referrals."""
     await count_pending(session)
