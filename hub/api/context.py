@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
@@ -143,6 +144,8 @@ class Context:
             return
         session = self.session
         try:
+            if not commit and not self._operations and await self._reads_noted_in_place(session):
+                return
             if not commit:
                 await session.rollback()
                 self._audit.clear()  # the changes they describe are gone
@@ -154,6 +157,20 @@ class Context:
             self._audit.clear()
             await session.close()
             self._session = None
+
+    async def _reads_noted_in_place(self, session: AsyncSession) -> bool:
+        """A query's transaction holds reads only: append the entry naming its restricted reads there and commit,
+        rather than roll back and begin again. False when there is nothing to note, or when a statement of the
+        request failed and took the transaction with it (the caller then notes the reads in a fresh one)."""
+        entries = self._consultation()
+        if not entries:
+            return False
+        try:
+            await append_all(session, entries)
+            await session.commit()
+        except DBAPIError:
+            return False
+        return True
 
 
 Info = StrawberryInfo[Context, None]

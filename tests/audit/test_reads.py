@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
 from hub.agencies.models import AgencyKind
 from hub.api.context import Context
@@ -42,8 +44,9 @@ async def case(http, session):
     }
 
 
-async def test_context_writes_one_consultation_entry_for_the_reads_it_noted(database, settings, session):
-    principal = Principal(
+def a_manager() -> Principal:
+    """The service's manager, signed in through the portal."""
+    return Principal(
         agency_id=uuid.uuid4(),
         agency_kind=AgencyKind.RJ_SERVICE,
         client_id="hub_portal",
@@ -51,6 +54,10 @@ async def test_context_writes_one_consultation_entry_for_the_reads_it_noted(data
         roles=frozenset({Role.MANAGER}),
         scopes=scopes_for({Role.MANAGER}),
     )
+
+
+async def test_context_writes_one_consultation_entry_for_the_reads_it_noted(database, settings, session):
+    principal = a_manager()
     context = Context(principal=principal, database=database, settings=settings, source_address="203.0.113.5")
     context.note_read("Participant", uuid.UUID(int=2), "contact")
     context.note_read("Participant", uuid.UUID(int=2), "preferredContact")
@@ -65,6 +72,19 @@ async def test_context_writes_one_consultation_entry_for_the_reads_it_noted(data
         {"type": "Participant", "id": str(uuid.UUID(int=1)), "fields": ["contact"]},
         {"type": "Participant", "id": str(uuid.UUID(int=2)), "fields": ["contact", "preferredContact"]},
     ]
+
+
+async def test_reads_of_a_query_whose_transaction_failed_are_noted_in_a_fresh_one(database, settings, session):
+    """A query's reads are noted in its own transaction, but one whose statement failed cannot take more: the
+    entry is then written in a new transaction, so a read is never left out of the trail."""
+    principal = a_manager()
+    context = Context(principal=principal, database=database, settings=settings)
+    context.note_read("Participant", uuid.UUID(int=2), "contact")
+    with pytest.raises(DBAPIError):
+        await context.session.execute(sa.text("SELECT 1 / 0"))  # the transaction is now aborted
+    await context.finish(commit=False)
+    (entry,) = await entries(session)
+    assert (entry.action, entry.operation) == (AuditAction.CONSULTATION, "query")
 
 
 async def test_a_manager_reading_contact_details_writes_one_consultation_entry(http, session, case):
