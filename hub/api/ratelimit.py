@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
 
-from hub.auth.bearer import in_force
+from hub.auth.bearer import in_force_condition
 from hub.auth.principal import Principal
 from hub.db import Database
 
@@ -34,42 +35,37 @@ class Limit:
         return cls(capacity=float(points), per_second=points / 60.0)
 
 
-# Parameters are cast: PostgreSQL cannot infer the types of bare placeholders in arithmetic.
-_CAPACITY, _RATE, _COST = "CAST(:capacity AS float8)", "CAST(:rate AS float8)", "CAST(:cost AS float8)"
-_REFILLED = f"LEAST({_CAPACITY}, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * {_RATE})"
-_TAKE = sa.text(
-    f"""
-    INSERT INTO rate_bucket AS b (key, tokens, updated_at, granted)
-    VALUES (:key, {_CAPACITY} - {_COST}, clock_timestamp(), true)
-    ON CONFLICT (key) DO UPDATE SET
-        tokens = CASE WHEN {_REFILLED} >= {_COST} THEN {_REFILLED} - {_COST} ELSE {_REFILLED} END,
-        granted = {_REFILLED} >= {_COST},
-        updated_at = clock_timestamp()
-    RETURNING b.granted, b.tokens
-    """  # noqa: S608  (nothing from a request is formatted in: only the constant expressions above)
-)
-
-
 async def take(session: AsyncSession, key: str, limit: Limit, cost: float = 1.0) -> float | None:
     """Take `cost` points from the bucket `key`: None when granted, else the seconds until it could be."""
-    cost = min(max(cost, 1.0), limit.capacity)
-    params = {"key": key, "capacity": limit.capacity, "rate": limit.per_second, "cost": cost}
-    granted, tokens = (await session.execute(_TAKE, params)).one()
-    if granted:
-        return None
-    return max(1.0, math.ceil((cost - tokens) / limit.per_second))
+    _, retry_after = await _take(session, _TAKE, key, limit, cost)
+    return retry_after
 
 
 async def admit(
     session: AsyncSession, principal: Principal, key: str, limit: Limit, cost: float
 ) -> tuple[bool, float | None]:
-    """A GraphQL request's admission, on its own session before anything else runs: whether its token is still in
-    force (hub.auth.bearer.in_force) and, if it is, `take` from its client's bucket. Committed at once,
-    so what was taken stays taken whatever the request then does. Returns (in force, seconds to wait or None)."""
-    admitted = await in_force(session, principal)
-    retry_after = await take(session, key, limit, cost) if admitted else None
+    """A GraphQL request's admission, on its own session before anything else runs, in one statement: whether its
+    token is still in force (hub.auth.bearer.in_force) and, if it is, `take` from its client's bucket. Committed
+    at once, so what was taken stays taken whatever the request then does (and no bucket stays locked while the
+    request runs). Returns (in force, seconds to wait or None)."""
+    admission = _taking(sa.select(*_NEW_BUCKET).where(in_force_condition(principal)))
+    admitted = await _take(session, admission, key, limit, cost)
     await session.commit()
-    return admitted, retry_after
+    return admitted
+
+
+async def _take(
+    session: AsyncSession, statement: sa.Executable, key: str, limit: Limit, cost: float
+) -> tuple[bool, float | None]:
+    """Run a take statement: (whether it took or refused, seconds to wait or None). An admission's does neither
+    for a token no longer in force."""
+    cost = min(max(cost, 1.0), limit.capacity)
+    params = {"key": key, "capacity": limit.capacity, "rate": limit.per_second, "cost": cost}
+    row = (await session.execute(statement, params)).first()
+    if row is None:
+        return False, None
+    granted, tokens = row
+    return True, None if granted else max(1.0, math.ceil((cost - tokens) / limit.per_second))
 
 
 async def take_now(database: Database, key: str, limit: Limit, cost: float = 1.0) -> float | None:
@@ -106,3 +102,31 @@ async def throttle_sign_in(request: Request, account: str | None) -> float | Non
         if retry_after is not None:
             return retry_after
     return None
+
+
+# --- the take statement -----------------------------------------------------------------------------------------------
+# The bucket's row is filled up at its rate since it was last touched, then pays the cost when it can: in the one
+# INSERT ... ON CONFLICT, so concurrent requests queue on the row only for that statement.
+_bucket = RateBucket.__table__
+_CAPACITY, _RATE, _COST = (sa.bindparam(name, type_=sa.Float) for name in ("capacity", "rate", "cost"))
+_NEW_BUCKET = (sa.bindparam("key", type_=sa.String), _CAPACITY - _COST, sa.func.clock_timestamp(), sa.true())
+_REFILLED = sa.func.least(
+    _CAPACITY, _bucket.c.tokens + sa.extract("epoch", sa.func.clock_timestamp() - _bucket.c.updated_at) * _RATE
+)
+
+
+def _taking(source: sa.Select) -> sa.Executable:
+    """Insert the bucket `source` selects, or take from the one there; returns (granted, tokens left)."""
+    insert = postgresql.insert(_bucket).from_select(["key", "tokens", "updated_at", "granted"], source)
+    paid = _REFILLED >= _COST
+    return insert.on_conflict_do_update(
+        index_elements=[_bucket.c.key],
+        set_={
+            "tokens": sa.case((paid, _REFILLED - _COST), else_=_REFILLED),
+            "granted": paid,
+            "updated_at": sa.func.clock_timestamp(),
+        },
+    ).returning(_bucket.c.granted, _bucket.c.tokens)
+
+
+_TAKE = _taking(sa.select(*_NEW_BUCKET))

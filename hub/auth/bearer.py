@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import repository
@@ -100,7 +102,16 @@ class Authenticator:
 
 async def in_force(session: AsyncSession, principal: Principal) -> bool:
     """Whether the principal's token is still in force: not revoked, its client and person not disabled."""
-    return await repository.token_in_force(session, principal.client_id, str(principal.token_id), principal.user_id)
+    return await repository.token_in_force(session, *_token_of(principal))
+
+
+def in_force_condition(principal: Principal) -> sa.ColumnElement[bool]:
+    """`in_force` as a condition, for a statement that does more (hub.api.ratelimit.admit)."""
+    return repository.in_force_condition(*_token_of(principal))
+
+
+def _token_of(principal: Principal) -> tuple[str, str, uuid.UUID | None]:
+    return principal.client_id, str(principal.token_id), principal.user_id
 
 
 def refusal_message(error: InvalidToken) -> str:

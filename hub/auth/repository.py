@@ -205,15 +205,20 @@ async def forget_expired_revocations(session: AsyncSession, now: datetime) -> No
     await session.execute(sa.delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now))
 
 
-async def token_in_force(session: AsyncSession, client_id: str, jti: str, user_id: uuid.UUID | None) -> bool:
-    """One indexed statement: the token's client is enabled, the token is not revoked, its person not disabled."""
+def in_force_condition(client_id: str, jti: str, user_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
+    """The token's client is enabled, the token is not revoked, its person not disabled: indexed lookups only."""
     conditions = [
         select(OAuthClient.id).where(OAuthClient.client_id == client_id, OAuthClient.disabled_at.is_(None)).exists(),
         ~select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti).exists(),
     ]
     if user_id is not None:
         conditions.append(select(User.id).where(User.id == user_id, User.disabled_at.is_(None)).exists())
-    return bool((await session.execute(select(sa.and_(*conditions)))).scalar())
+    return sa.and_(*conditions)
+
+
+async def token_in_force(session: AsyncSession, client_id: str, jti: str, user_id: uuid.UUID | None) -> bool:
+    """One statement: in_force_condition."""
+    return bool((await session.execute(select(in_force_condition(client_id, jti, user_id)))).scalar())
 
 
 # --- client assertions (private_key_jwt) ------------------------------------------------------------
