@@ -1,10 +1,10 @@
 """Load from a separate process at fixed concurrency: wrk with a Lua script when installed, else a built-in client.
 
-The built-in client (`python -m bench.load`, spec as JSON on stdin, result as JSON on stdout) keeps one HTTP/1.1
-keep-alive connection per unit of concurrency on asyncio streams (uvloop when present), sends the next request
-as soon as the previous answer arrived, and times each request from its first byte sent to its last byte read.
-Both clients return the same result: requests completed, failures (with a few samples), the elapsed time and a
-latency histogram in microseconds, so rounds can be merged exactly.
+The built-in client (`python -m bench.load RESULT_FILE`, spec as JSON on stdin, result as JSON in RESULT_FILE)
+keeps one HTTP/1.1 keep-alive connection per unit of concurrency on asyncio streams (uvloop when present), sends
+the next request as soon as the previous answer arrived, and times each request from its first byte sent to its
+last byte read. Both clients return the same result: requests completed, failures (with a few samples), the
+elapsed time and a latency histogram in microseconds, so rounds can be merged exactly.
 """
 
 from __future__ import annotations
@@ -85,12 +85,14 @@ def run(spec: Spec, client: str) -> LoadResult:
     """Run one round of load in another process and wait for it."""
     if client == "wrk":
         return _run_wrk(spec)
-    command = [sys.executable, "-m", "bench.load"]
-    payload = json.dumps(spec.__dict__)
-    done = subprocess.run(command, input=payload, capture_output=True, text=True, check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise RuntimeError(f"the load generator failed: {done.stderr.strip()[-2000:]}")
-    return LoadResult.from_json(json.loads(done.stdout))
+    with tempfile.TemporaryDirectory(prefix="hub-bench-load-") as folder:
+        answer = Path(folder) / "result.json"  # a file, not stdout: a result can be far longer than a pipe holds
+        command = [sys.executable, "-m", "bench.load", str(answer)]
+        payload = json.dumps(spec.__dict__)
+        done = subprocess.run(command, input=payload, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"the load generator failed: {done.stderr.strip()[-2000:]}")
+        return LoadResult.from_json(json.loads(answer.read_text()))
 
 
 # --- the built-in client ---------------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ def _main() -> None:
         runner = asyncio.run
     result = runner(Client(spec).run())
     histogram = sorted(result.histogram.items())
-    print(json.dumps({**result.__dict__, "histogram": histogram}))
+    Path(sys.argv[1]).write_text(json.dumps({**result.__dict__, "histogram": histogram}))
 
 
 # --- wrk -------------------------------------------------------------------------------------------------------------
