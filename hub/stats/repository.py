@@ -231,9 +231,13 @@ async def count_pending(session: AsyncSession) -> None:
     await session.execute(_COUNT_PENDING)
 
 
+_NO_TIMEOUT = sa.text("SET LOCAL statement_timeout = 0")
+
+
 async def recount(session: AsyncSession) -> tuple[int, int]:
     """Recount every per-day count from the records (migration 0008's statistic_rebuild); the referrals received
     and the days they came in on, for the operator."""
+    await session.execute(_NO_TIMEOUT)  # seconds a million referrals: the recount must not be cut off
     await session.execute(sa.text("SELECT statistic_rebuild()"))
     statement = sa.select(sa.func.coalesce(_total(ReceivedCount.n), 0), sa.func.count(sa.distinct(ReceivedCount.day)))
     received, days = (await session.execute(statement.where(ReceivedCount.n != 0))).one()
