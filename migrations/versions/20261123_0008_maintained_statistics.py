@@ -67,10 +67,10 @@ FUNCTIONS = [
         END IF;
         IF TG_OP = 'INSERT' OR (OLD.stage, OLD.closed_at, OLD.decline_reason, OLD.outcome)
                 IS DISTINCT FROM (NEW.stage, NEW.closed_at, NEW.decline_reason, NEW.outcome) THEN
-            IF TG_OP <> 'INSERT' THEN
+            IF TG_OP <> 'INSERT' AND OLD.stage IN ('DECLINED', 'CLOSED') THEN
                 PERFORM statistic_add_ended(OLD.stage, OLD.closed_at, OLD.decline_reason, OLD.outcome, -1);
             END IF;
-            IF TG_OP <> 'DELETE' THEN
+            IF TG_OP <> 'DELETE' AND NEW.stage IN ('DECLINED', 'CLOSED') THEN
                 PERFORM statistic_add_ended(NEW.stage, NEW.closed_at, NEW.decline_reason, NEW.outcome, 1);
             END IF;
         END IF;
@@ -264,7 +264,8 @@ FUNCTIONS = [
     """,
 ]
 
-# Plain sums at commit; a referral's update counts only where a counted column changed.
+# Plain sums at commit; a referral's update counts only where a counted column changed (a move between open
+# stages changes none: it queues nothing).
 TRIGGERS = [
     """
     CREATE CONSTRAINT TRIGGER statistic_referral_inserted AFTER INSERT ON referral
@@ -273,10 +274,11 @@ TRIGGERS = [
     """
     CREATE CONSTRAINT TRIGGER statistic_referral_updated AFTER UPDATE ON referral
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN ((OLD.submitted_at, OLD.referring_agency_id, OLD.district, OLD.stage, OLD.closed_at, OLD.decline_reason,
-           OLD.outcome)
-          IS DISTINCT FROM (NEW.submitted_at, NEW.referring_agency_id, NEW.district, NEW.stage, NEW.closed_at,
-           NEW.decline_reason, NEW.outcome))
+    WHEN ((OLD.submitted_at, OLD.referring_agency_id, OLD.district)
+            IS DISTINCT FROM (NEW.submitted_at, NEW.referring_agency_id, NEW.district)
+          OR (OLD.stage IN ('DECLINED', 'CLOSED') OR NEW.stage IN ('DECLINED', 'CLOSED'))
+            AND (OLD.stage, OLD.closed_at, OLD.decline_reason, OLD.outcome)
+            IS DISTINCT FROM (NEW.stage, NEW.closed_at, NEW.decline_reason, NEW.outcome))
     EXECUTE FUNCTION statistic_referral()
     """,
     """
