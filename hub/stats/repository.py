@@ -69,8 +69,17 @@ class Figures:
     closed_by_outcome: list[tuple[Outcome, int]]
 
 
-def _days(column: Any, period: Period) -> sa.ColumnElement[bool]:
-    return sa.and_(column >= period.start, column < period.end)
+# The statements are built once, with the period's days as parameters: building and keying them per request cost
+# more CPU than running them.
+_START, _END = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+
+
+def _bounds(period: Period) -> dict[str, date]:
+    return {"start": period.start, "end": period.end}
+
+
+def _days(column: Any) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= _START, column < _END)
 
 
 def _total(column: Any, where: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement[int]:
@@ -88,11 +97,11 @@ def _once(figure: str) -> sa.ColumnElement[int]:
     return sa.func.coalesce(_total(FirstDayCount.n, FirstDayCount.figure == figure), 0)
 
 
-def _first_days(period: Period) -> sa.Subquery:
+def _first_days() -> sa.Subquery:
     # Each referral or party is counted on its first day in the period: the one whose previous day is before it.
     return (
         sa.select(_once("ACCEPTED").label("referrals_accepted"), _once("CONTACTED").label("harmed_parties_contacted"))
-        .where(_days(FirstDayCount.day, period), FirstDayCount.previous < period.start)
+        .where(_days(FirstDayCount.day), FirstDayCount.previous < _START)
         .subquery("first_days")
     )
 
@@ -108,7 +117,7 @@ def _answers(respondent: Respondent) -> sa.ColumnElement[int]:
     return sa.func.coalesce(_total(FeedbackCount.answers, FeedbackCount.respondent == respondent), 0)
 
 
-def _feedback(period: Period) -> sa.Subquery:
+def _feedback() -> sa.Subquery:
     return (
         sa.select(
             _rate(FeedbackCount.yes, Respondent.PARTICIPANT).label("participant_satisfaction_rate"),
@@ -116,14 +125,14 @@ def _feedback(period: Period) -> sa.Subquery:
             _rate(FeedbackCount.yes, Respondent.REFERRER).label("referrer_recommendation_rate"),
             _answers(Respondent.REFERRER).label("referrer_feedback_count"),
         )
-        .where(_days(FeedbackCount.day, period))
+        .where(_days(FeedbackCount.day))
         .subquery("answered")
     )
 
 
-def _hours(period: Period) -> sa.Subquery:
+def _hours() -> sa.Subquery:
     hours = _rounded(sa.func.coalesce(sa.func.sum(HoursCount.hours), 0), HOURS_PLACES)
-    return sa.select(hours.label("volunteer_hours")).where(_days(HoursCount.day, period)).subquery("worked")
+    return sa.select(hours.label("volunteer_hours")).where(_days(HoursCount.day)).subquery("worked")
 
 
 @dataclass(frozen=True)
@@ -139,14 +148,22 @@ class _Activity:
     volunteer_hours: float
 
 
-async def activity(session: AsyncSession, period: Period) -> _Activity:
+def _activity() -> sa.Select:
     """Acceptances, contacts, feedback and hours in one statement of one-row aggregates joined side by side."""
-    first, *others = [part(period) for part in (_first_days, _feedback, _hours)]
+    first, *others = [part() for part in (_first_days, _feedback, _hours)]
     joined: sa.FromClause = first
     for other in others:
         joined = joined.join(other, sa.true())
     columns = [column for part in (first, *others) for column in part.c]
-    return _Activity(**(await session.execute(sa.select(*columns).select_from(joined))).one()._asdict())
+    return sa.select(*columns).select_from(joined)
+
+
+_ACTIVITY = _activity()
+
+
+async def activity(session: AsyncSession, period: Period) -> _Activity:
+    """The period's single-number figures (see _activity)."""
+    return _Activity(**(await session.execute(_ACTIVITY, _bounds(period))).one()._asdict())
 
 
 @dataclass(frozen=True)
@@ -157,7 +174,7 @@ class Received:
     by_district: list[tuple[str, int]]
 
 
-async def received(session: AsyncSession, period: Period) -> Received:
+def _received() -> sa.Select:
     """Referrals received, in total and counted by agency kind, by agency and by district, in one statement.
 
     The days' counts are added up by (agency, district), a few hundred groups at most; the grouping sets then
@@ -165,13 +182,13 @@ async def received(session: AsyncSession, period: Period) -> Received:
     """
     pairs = (
         sa.select(ReceivedCount.agency_id, ReceivedCount.district, _total(ReceivedCount.n).label("n"))
-        .where(_days(ReceivedCount.day, period))
+        .where(_days(ReceivedCount.day))
         .group_by(ReceivedCount.agency_id, ReceivedCount.district)
         .having(sa.func.sum(ReceivedCount.n) > 0)
         .cte("pairs")
     )
     count = _total(pairs.c.n)
-    statement = (
+    return (
         sa.select(Agency.kind, Agency.id, pairs.c.district, count)
         .join_from(pairs, Agency, Agency.id == pairs.c.agency_id)
         .group_by(
@@ -181,7 +198,14 @@ async def received(session: AsyncSession, period: Period) -> Received:
         )
         .order_by(count.desc(), Agency.kind, Agency.name, pairs.c.district)
     )
-    rows = (await session.execute(statement)).all()
+
+
+_RECEIVED = _received()
+
+
+async def received(session: AsyncSession, period: Period) -> Received:
+    """The period's referrals received (see _received)."""
+    rows = (await session.execute(_RECEIVED, _bounds(period))).all()
     # Each row belongs to one grouping set: the columns outside it are NULL, and none of them is NULL in a table.
     # The empty set (every column NULL) is the total: its sum is NULL when nothing was received.
     total = next(
@@ -195,27 +219,34 @@ async def received(session: AsyncSession, period: Period) -> Received:
     )
 
 
-async def _counted_by(session: AsyncSession, table: type[DeclinedCount | ClosedCount], key: Any, period: Period):
+def _counted_by(table: type[DeclinedCount | ClosedCount], key: Any) -> sa.Select:
     """A period's count by `key`, highest first, then by key; keys that add up to nothing are left out."""
     count = _total(table.n)
-    statement = (
+    return (
         sa.select(key, count)
-        .where(_days(table.day, period))
+        .where(_days(table.day))
         .group_by(key)
         .having(sa.func.sum(table.n) > 0)
         .order_by(count.desc(), key)
     )
-    return [(value, n) for value, n in (await session.execute(statement)).all()]
+
+
+_DECLINED = _counted_by(DeclinedCount, DeclinedCount.reason)
+_CLOSED = _counted_by(ClosedCount, ClosedCount.outcome)
+
+
+async def _counts(session: AsyncSession, statement: sa.Select, period: Period) -> list[tuple[Any, int]]:
+    return [(value, n) for value, n in (await session.execute(statement, _bounds(period))).all()]
 
 
 async def declined(session: AsyncSession, period: Period) -> list[tuple[DeclineReason, int]]:
     """Referrals declined in the period (a referral is declined once), counted by the reason recorded."""
-    return await _counted_by(session, DeclinedCount, DeclinedCount.reason, period)
+    return await _counts(session, _DECLINED, period)
 
 
 async def closed_by_outcome(session: AsyncSession, period: Period) -> list[tuple[Outcome, int]]:
     """Cases closed in the period, counted by outcome (a CLOSED referral always has one)."""
-    return await _counted_by(session, ClosedCount, ClosedCount.outcome, period)
+    return await _counts(session, _CLOSED, period)
 
 
 # The counts of this transaction's own changes are written at its commit; a transaction that reads the figures
