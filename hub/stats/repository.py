@@ -93,14 +93,18 @@ def _rounded(value: Any, places: int) -> sa.ColumnElement[float]:
     return sa.cast(sa.func.round(value, places), sa.Float)
 
 
-def _once(figure: str) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(_total(FirstDayCount.n, FirstDayCount.figure == figure), 0)
+def _count(column: Any, where: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """The sum of `column` over the rows `where` holds; 0 when there are none."""
+    return sa.func.coalesce(_total(column, where), 0)
 
 
 def _first_days() -> sa.Subquery:
     # Each referral or party is counted on its first day in the period: the one whose previous day is before it.
     return (
-        sa.select(_once("ACCEPTED").label("referrals_accepted"), _once("CONTACTED").label("harmed_parties_contacted"))
+        sa.select(
+            _count(FirstDayCount.n, FirstDayCount.figure == "ACCEPTED").label("referrals_accepted"),
+            _count(FirstDayCount.n, FirstDayCount.figure == "CONTACTED").label("harmed_parties_contacted"),
+        )
         .where(_days(FirstDayCount.day), FirstDayCount.previous < _START)
         .subquery("first_days")
     )
@@ -113,17 +117,17 @@ def _rate(column: Any, respondent: Respondent) -> sa.ColumnElement[Any]:
     return _rounded(sa.func.sum(column).filter(mine) / answers, RATE_PLACES)
 
 
-def _answers(respondent: Respondent) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(_total(FeedbackCount.answers, FeedbackCount.respondent == respondent), 0)
-
-
 def _feedback() -> sa.Subquery:
     return (
         sa.select(
             _rate(FeedbackCount.yes, Respondent.PARTICIPANT).label("participant_satisfaction_rate"),
-            _answers(Respondent.PARTICIPANT).label("participant_feedback_count"),
+            _count(FeedbackCount.answers, FeedbackCount.respondent == Respondent.PARTICIPANT).label(
+                "participant_feedback_count"
+            ),
             _rate(FeedbackCount.yes, Respondent.REFERRER).label("referrer_recommendation_rate"),
-            _answers(Respondent.REFERRER).label("referrer_feedback_count"),
+            _count(FeedbackCount.answers, FeedbackCount.respondent == Respondent.REFERRER).label(
+                "referrer_feedback_count"
+            ),
         )
         .where(_days(FeedbackCount.day))
         .subquery("answered")
@@ -249,19 +253,6 @@ async def closed_by_outcome(session: AsyncSession, period: Period) -> list[tuple
     return await _counts(session, _CLOSED, period)
 
 
-# The counts of this transaction's own changes are written at its commit; a transaction that reads the figures
-# after changing records counts its changes too. (Other transactions only ever see committed counts.)
-_COUNT_PENDING = sa.text(
-    "SET CONSTRAINTS statistic_referral_inserted, statistic_referral_updated, statistic_referral_deleted,"
-    " statistic_feedback_changed, statistic_hours_changed IMMEDIATE"
-)
-
-
-async def count_pending(session: AsyncSession) -> None:
-    """Write the counts of the transaction's own changes now, not at its commit."""
-    await session.execute(_COUNT_PENDING)
-
-
 _NO_TIMEOUT = sa.text("SET LOCAL statement_timeout = 0")
 
 
@@ -276,8 +267,8 @@ async def recount(session: AsyncSession) -> tuple[int, int]:
 
 
 async def figures(session: AsyncSession, period: Period) -> Figures:
-    """Every figure of the period: four statements over the days' counts, however many referrals."""
-    await count_pending(session)
+    """Every figure of the period: four statements over the days' counts, however many referrals. The counts are
+    the committed changes' (the triggers that keep them run at commit)."""
     came_in = await received(session, period)
     done = await activity(session, period)
     by_reason = await declined(session, period)
