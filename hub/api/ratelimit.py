@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
 
-from hub.auth.bearer import in_force_condition
+from hub.auth.bearer import token_of
 from hub.auth.principal import Principal
+from hub.auth.repository import in_force_condition
 from hub.db import Database
+from hub.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,23 @@ async def admit(
     token is still in force (hub.auth.bearer.in_force) and, if it is, `take` from its client's bucket. Committed
     at once, so what was taken stays taken whatever the request then does (and no bucket stays locked while the
     request runs). Returns (in force, seconds to wait or None)."""
-    admission = _taking(sa.select(*_NEW_BUCKET).where(in_force_condition(principal)))
-    admitted = await _take(session, admission, key, limit, cost)
+    client_id, jti, user_id = token_of(principal)
+    statement = _ADMIT_PERSON if user_id is not None else _ADMIT_CLIENT
+    given = {"client_id": client_id, "jti": jti} | ({"user_id": user_id} if user_id is not None else {})
+    admitted = await _take(session, statement, key, limit, cost, given)
     await session.commit()
     return admitted
 
 
 async def _take(
-    session: AsyncSession, statement: sa.Executable, key: str, limit: Limit, cost: float
+    session: AsyncSession, statement: Prepared, key: str, limit: Limit, cost: float, given: dict | None = None
 ) -> tuple[bool, float | None]:
     """Run a take statement: (whether it took or refused, seconds to wait or None). An admission's does neither
     for a token no longer in force."""
     cost = min(max(cost, 1.0), limit.capacity)
-    params = {"key": key, "capacity": limit.capacity, "rate": limit.per_second, "cost": cost}
-    row = (await session.execute(statement, params)).first()
+    row = await statement.first(
+        session, key=key, capacity=limit.capacity, rate=limit.per_second, cost=cost, **(given or {})
+    )
     if row is None:
         return False, None
     granted, tokens = row
@@ -115,18 +120,29 @@ _REFILLED = sa.func.least(
 )
 
 
-def _taking(source: sa.Select) -> sa.Executable:
-    """Insert the bucket `source` selects, or take from the one there; returns (granted, tokens left)."""
+def _taking(source: sa.Select) -> Prepared:
+    """Insert the bucket `source` selects, or take from the one there; returns (granted, tokens left). Prepared
+    (hub.prepared): a GraphQL request runs one of these before anything else."""
     insert = postgresql.insert(_bucket).from_select(["key", "tokens", "updated_at", "granted"], source)
     paid = _REFILLED >= _COST
-    return insert.on_conflict_do_update(
+    statement = insert.on_conflict_do_update(
         index_elements=[_bucket.c.key],
         set_={
             "tokens": sa.case((paid, _REFILLED - _COST), else_=_REFILLED),
             "granted": paid,
             "updated_at": sa.func.clock_timestamp(),
         },
-    ).returning(_bucket.c.granted, _bucket.c.tokens)
+    )
+    return Prepared(statement.returning(_bucket.c.granted, _bucket.c.tokens))
+
+
+def _admitting(condition: sa.ColumnElement[bool]) -> Prepared:
+    return _taking(sa.select(*_NEW_BUCKET).where(condition))
 
 
 _TAKE = _taking(sa.select(*_NEW_BUCKET))
+# Admission: the token-in-force condition with the token's client, jti and (for a person's token) user as parameters.
+_ADMIT_CLIENT, _ADMIT_PERSON = (
+    _admitting(in_force_condition(*(sa.bindparam(name) for name in names)))
+    for names in (("client_id", "jti"), ("client_id", "jti", "user_id"))
+)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.audit.models import AuditAction, AuditEntry
 from hub.auth.principal import Principal
 from hub.auth.scopes import Scope
+from hub.prepared import Prepared
 
 # Every append takes this transaction-level lock first, so entries join the chain one at a time.
 CHAIN_LOCK = "audit_entry:chain"
@@ -49,16 +50,32 @@ def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditE
     return statement
 
 
+# Appending runs on every change and every read of restricted data: its three statements are prepared once
+# (hub.prepared). The lock and the read of the last link stay two statements: the read must see what was
+# committed while this one waited for the lock, and a statement sees only what was committed when it began.
+_LOCK_CHAIN = Prepared(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(CHAIN_LOCK, 0))))
+_LAST_LINK = Prepared(sa.select(AuditEntry.sequence, AuditEntry.hash).order_by(AuditEntry.sequence.desc()).limit(1))
+_ENTRY_COLUMNS = tuple(AuditEntry.__table__.columns)
+_INSERT_ENTRY = Prepared(
+    sa.insert(AuditEntry.__table__).values({column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS})
+)
+
+
 async def lock_chain(session: AsyncSession) -> None:
     """Hold the chain until the transaction ends: concurrent appends wait, so the chain never forks."""
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(CHAIN_LOCK, 0))))
+    await _LOCK_CHAIN.rows(session)
 
 
 async def last_link(session: AsyncSession) -> tuple[int, str] | None:
     """The sequence number and hash of the newest entry; None while the chain is empty."""
-    statement = sa.select(AuditEntry.sequence, AuditEntry.hash).order_by(AuditEntry.sequence.desc()).limit(1)
-    row = (await session.execute(statement)).first()
-    return (int(row[0]), str(row[1])) if row is not None else None
+    row = await _LAST_LINK.first(session)
+    return (int(row.sequence), str(row.hash)) if row is not None else None
+
+
+async def insert_entries(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
+    """Write the entries (already chained) as they are, in order."""
+    for entry in entries:
+        await _INSERT_ENTRY.rows(session, **{column.name: getattr(entry, column.name) for column in _ENTRY_COLUMNS})
 
 
 async def chain_after(session: AsyncSession, sequence: int, limit: int) -> Sequence[AuditEntry]:

@@ -126,6 +126,5 @@ async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> 
         entry = item.chained(sequence, prev_hash)
         prev_hash = entry.hash
         entries.append(entry)
-    session.add_all(entries)
-    await session.flush()
+    await repository.insert_entries(session, entries)
     return entries

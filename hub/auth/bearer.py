@@ -7,7 +7,6 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import repository
@@ -102,15 +101,12 @@ class Authenticator:
 
 async def in_force(session: AsyncSession, principal: Principal) -> bool:
     """Whether the principal's token is still in force: not revoked, its client and person not disabled."""
-    return await repository.token_in_force(session, *_token_of(principal))
+    return await repository.token_in_force(session, *token_of(principal))
 
 
-def in_force_condition(principal: Principal) -> sa.ColumnElement[bool]:
-    """`in_force` as a condition, for a statement that does more (hub.api.ratelimit.admit)."""
-    return repository.in_force_condition(*_token_of(principal))
-
-
-def _token_of(principal: Principal) -> tuple[str, str, uuid.UUID | None]:
+def token_of(principal: Principal) -> tuple[str, str, uuid.UUID | None]:
+    """What `in_force` asks about: the client id, the token's jti and its person (None for a client's own token).
+    hub.api.ratelimit.admit asks it with the rate limit, in one statement."""
     return principal.client_id, str(principal.token_id), principal.user_id
 
 

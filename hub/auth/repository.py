@@ -205,8 +205,10 @@ async def forget_expired_revocations(session: AsyncSession, now: datetime) -> No
     await session.execute(sa.delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now))
 
 
-def in_force_condition(client_id: str, jti: str, user_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
-    """The token's client is enabled, the token is not revoked, its person not disabled: indexed lookups only."""
+def in_force_condition(client_id: Any, jti: Any, user_id: Any = None) -> sa.ColumnElement[bool]:
+    """The token's client is enabled, the token is not revoked, its person not disabled: indexed lookups only.
+    Each of the three is a value or a bindparam (a statement prepared once, hub.api.ratelimit); no person (None)
+    for a client's own token."""
     conditions = [
         select(OAuthClient.id).where(OAuthClient.client_id == client_id, OAuthClient.disabled_at.is_(None)).exists(),
         ~select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti).exists(),

@@ -15,6 +15,7 @@ from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
 from hub.db import records
 from hub.facilitators.models import Allocation
+from hub.prepared import Prepared
 from hub.referrals.models import (
     AgreementAction,
     Assessment,
@@ -88,16 +89,15 @@ async def by_reference(session: AsyncSession, principal: Principal, reference: s
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-def _batch(key: Any, *then: Any) -> sa.Select[Any]:
-    """A dataloader's statement, built once: the rows of `key`'s model whose `key` is any of the :keys given at
-    execution, ordered by `key` and then `then`, as read-only records (hub.db.records). Being one object, its SQL
-    and cache key are computed once too."""
-    keys = sa.bindparam("keys", expanding=True)
-    return records(sa.select(key.class_).where(key.in_(keys)).order_by(key, *then))
+def _batch(key: Any, *then: Any) -> Prepared:
+    """A dataloader's statement, prepared once (hub.prepared): the rows of `key`'s model whose `key` is any of
+    the :keys given at execution, ordered by `key` and then `then`, as read-only records (hub.db.records)."""
+    keys = sa.bindparam("keys", type_=sa.ARRAY(key.type))
+    return Prepared(records(sa.select(key.class_).where(key == sa.any_(keys)).order_by(key, *then)))
 
 
-async def _batched(session: AsyncSession, statement: sa.Select[Any], keys: Sequence[uuid.UUID]) -> Sequence[Any]:
-    return (await session.execute(statement, {"keys": list(keys)})).all()
+async def _batched(session: AsyncSession, statement: Prepared, keys: Sequence[uuid.UUID]) -> Sequence[Any]:
+    return await statement.rows(session, keys=list(keys))
 
 
 _PARTICIPANTS_OF = _batch(Participant.referral_id, Participant.position, Participant.id)

@@ -1,0 +1,88 @@
+"""hub.prepared: statements compiled once and run on the session's own asyncpg connection give what
+session.execute gives: the same values (enums, arrays, floats, UUIDs, times), in the session's transaction,
+with SQLAlchemy's errors."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from hub.api import faults
+from hub.api.ratelimit import RateBucket
+from hub.db import records
+from hub.prepared import Prepared
+from hub.referrals.models import Referral, Stage
+from tests.factories import create_agency, create_referral
+
+_IDS = sa.bindparam("ids", type_=sa.ARRAY(Referral.__table__.c.id.type))
+REFERRALS = Prepared(records(sa.select(Referral).where(Referral.id == sa.any_(_IDS)).order_by(Referral.reference)))
+BUCKET = Prepared(
+    sa.select(RateBucket.key, RateBucket.tokens, RateBucket.granted).where(RateBucket.key == sa.bindparam("key"))
+)
+
+
+async def test_rows_are_what_session_execute_gives(session):
+    agency = await create_agency(session)
+    created = [await create_referral(session, agency) for _ in range(3)]
+    created[1].sensitivity = ["HATE_CRIME", "DOMESTIC_ABUSE"]
+    created[2].stage = Stage.CONTACT
+    await session.flush()
+    ids = [referral.id for referral in created]
+
+    prepared = await REFERRALS.rows(session, ids=ids)
+    plain = (await session.execute(REFERRALS.statement, {"ids": ids})).all()
+
+    assert [tuple(row) for row in prepared] == [tuple(row) for row in plain]
+    assert len(prepared) == 3
+    by_id = {row.id: row for row in prepared}
+    assert by_id[created[2].id].stage is Stage.CONTACT  # the enum's result processor ran
+    assert by_id[created[1].id].sensitivity == ["HATE_CRIME", "DOMESTIC_ABUSE"]
+    assert by_id[created[0].id].submitted_at.tzinfo is not None
+    assert prepared[0]._fields == tuple(column.name for column in Referral.__table__.columns)
+
+
+async def test_floats_and_pending_changes(session):
+    session.add(RateBucket(key="prepared-test", tokens=2.5, updated_at=sa.func.now(), granted=False))
+    # Not flushed yet: the statement sees it all the same, as session.execute's autoflush would.
+    row = await BUCKET.first(session, key="prepared-test")
+    assert row is not None and row.tokens == 2.5 and isinstance(row.tokens, float) and row.granted is False
+    assert await BUCKET.first(session, key="no such bucket") is None
+
+
+async def test_it_runs_in_the_sessions_transaction(database):
+    async with database.sessions() as session:
+        session.add(RateBucket(key="prepared-rolled-back", tokens=1.0, updated_at=sa.func.now()))
+        await session.flush()
+        assert await BUCKET.first(session, key="prepared-rolled-back") is not None
+        await session.rollback()
+        assert await BUCKET.first(session, key="prepared-rolled-back") is None
+
+
+async def test_errors_are_sqlalchemys_without_the_parameters(session):
+    insert = Prepared(
+        sa.insert(RateBucket).values(key=sa.bindparam("key"), tokens=1.0, updated_at=sa.func.now(), granted=True)
+    )
+    await insert.rows(session, key="prepared-twice")
+    with pytest.raises(sa_exc.IntegrityError) as raised:
+        async with session.begin_nested():
+            await insert.rows(session, key="prepared-twice")
+    assert "prepared-twice" not in str(raised.value)  # parameters may be personal data: never in the message
+    assert raised.value.orig is not None
+
+
+async def test_a_statement_timeout_reads_as_unavailable(session):
+    await session.execute(sa.text("SET LOCAL statement_timeout = 50"))
+    sleep = Prepared(sa.select(sa.func.pg_sleep(sa.bindparam("seconds", type_=sa.Float))))
+    with pytest.raises(sa_exc.DBAPIError) as raised:
+        async with session.begin_nested():
+            await sleep.rows(session, seconds=2.0)
+    assert faults.is_unavailable(raised.value)
+
+
+async def test_what_it_refuses(session):
+    with pytest.raises(TypeError, match="not parameters of this statement: colour"):
+        await BUCKET.rows(session, key="x", colour="red")
+    expanding = Prepared(sa.select(RateBucket.key).where(RateBucket.key.in_(sa.bindparam("keys", expanding=True))))
+    with pytest.raises(ValueError, match="one ARRAY parameter"):
+        await expanding.rows(session, keys=["a"])
