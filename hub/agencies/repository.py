@@ -11,14 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.agencies.models import Agency
 from hub.auth.principal import Principal
 from hub.db import records
+from hub.prepared import Prepared
 
 
 def readable(principal: Principal) -> sa.Select[tuple[Agency]]:
     return sa.select(Agency)
 
 
+_BY_IDS = Prepared(records(sa.select(Agency).where(Agency.id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))))))
+
+
 async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Agency]:
-    rows = (await session.execute(records(sa.select(Agency).where(Agency.id.in_(ids))))).all()
+    rows = await _BY_IDS.rows(session, ids=list(ids))
     return {row.id: row for row in rows}
 
 

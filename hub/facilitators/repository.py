@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from hub.auth.principal import Principal
 from hub.facilitators.models import Allocation, Facilitator, VolunteerHours
+from hub.prepared import Prepared
 from hub.referrals.models import Referral
 from hub.referrals.repository import readable_condition
 
@@ -38,16 +39,20 @@ async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid
     return {row.id: row for row in rows}
 
 
+_ALLOCATED_TO = Prepared(
+    sa.select(Allocation.referral_id.label("allocated_to"), *Facilitator.__table__.columns)
+    .join(Facilitator, Facilitator.id == Allocation.facilitator_id)
+    .where(Allocation.referral_id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))))
+    .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name)
+)
+
+
 async def allocated_to(
     session: AsyncSession, referral_ids: Sequence[uuid.UUID]
 ) -> Sequence[tuple[uuid.UUID, Facilitator]]:
-    statement = (
-        sa.select(Allocation.referral_id, Facilitator)
-        .join(Facilitator, Facilitator.id == Allocation.facilitator_id)
-        .where(Allocation.referral_id.in_(referral_ids))
-        .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name)
-    )
-    return [(row[0], row[1]) for row in (await session.execute(statement)).all()]
+    """(referral id, facilitator) for each facilitator allocated to the referrals; the facilitator as a read-only
+    record (its columns, and the referral's id as `allocated_to`)."""
+    return [(row.allocated_to, row) for row in await _ALLOCATED_TO.rows(session, ids=list(referral_ids))]
 
 
 async def by_email(session: AsyncSession, email: str) -> Facilitator | None:

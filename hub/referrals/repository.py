@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,18 +38,47 @@ def readable(principal: Principal) -> sa.Select[tuple[Referral]]:
     return sa.select(Referral).where(readable_condition(principal))
 
 
-def readable_condition(principal: Principal) -> sa.ColumnElement[bool]:
+def readable_condition(principal: Principal, bind: Callable[[str, Any], Any] | None = None) -> sa.ColumnElement[bool]:
+    """Which referrals the principal may see. With `bind`, the principal's own values (agency, facilitator) go
+    through bind(name, value) (hub.prepared: one statement per kind of principal, the values as parameters)."""
+    given = bind or (lambda name, value: value)
     if not principal.has_scope(Scope.REFERRALS_READ):
         return sa.false()
     if principal.is_service_staff:
         return sa.true()
     conditions: list[sa.ColumnElement[bool]] = []
     if Role.REFERRER in principal.roles:
-        conditions.append(Referral.referring_agency_id == principal.agency_id)
+        conditions.append(Referral.referring_agency_id == given("agency_id", principal.agency_id))
     if Role.FACILITATOR in principal.roles and principal.facilitator_id is not None:
-        allocated = sa.select(Allocation.referral_id).where(Allocation.facilitator_id == principal.facilitator_id)
+        facilitator = given("facilitator_id", principal.facilitator_id)
+        allocated = sa.select(Allocation.referral_id).where(Allocation.facilitator_id == facilitator)
         conditions.append(Referral.id.in_(allocated))
     return sa.or_(*conditions) if conditions else sa.false()
+
+
+class ReadablePrepared:
+    """A statement over the referrals a principal may see, prepared once per kind of principal (the branches
+    readable_condition takes) with the principal's values as parameters: `statement(condition)` builds it."""
+
+    def __init__(self, statement: Callable[[sa.ColumnElement[bool]], sa.Executable]) -> None:
+        self._statement = statement
+        self._prepared: dict[tuple[Any, ...], Prepared] = {}
+
+    def for_principal(self, principal: Principal) -> tuple[Prepared, dict[str, Any]]:
+        """The statement for this kind of principal, and the parameters that make it this principal's."""
+        values: dict[str, Any] = {}
+
+        def bind(name: str, value: Any) -> Any:
+            values[name] = value
+            return sa.bindparam(name, type_=sa.Uuid)
+
+        condition = readable_condition(principal, bind)
+        # Which branch it took: the first two give no parameters, the others are told apart by theirs.
+        kind = (principal.has_scope(Scope.REFERRALS_READ), principal.is_service_staff, *sorted(values))
+        prepared = self._prepared.get(kind)
+        if prepared is None:
+            prepared = self._prepared[kind] = Prepared(self._statement(condition))
+        return prepared, values
 
 
 @dataclass(frozen=True)
@@ -79,8 +108,15 @@ def filtered(principal: Principal, where: ReferralFilter) -> sa.Select[tuple[Ref
     return statement
 
 
+_IDS = sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))
+_BY_IDS = ReadablePrepared(
+    lambda condition: records(sa.select(Referral).where(condition, Referral.id == sa.any_(_IDS)))
+)
+
+
 async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Referral]:
-    rows = (await session.execute(records(readable(principal).where(Referral.id.in_(ids))))).all()
+    prepared, values = _BY_IDS.for_principal(principal)
+    rows = await prepared.rows(session, ids=list(ids), **values)
     return {row.id: row for row in rows}
 
 
