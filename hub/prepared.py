@@ -18,12 +18,20 @@ flushed first, as `session.execute` autoflushes.
 
 The statement must be fixed: every value that changes is a named bindparam (a list is one ARRAY parameter, as in
 `column == any_(:ids)`, not an expanding IN).
+
+A statement made with `alone=True` is whole by itself: a plain read, or a write that needs nothing around it (the
+rate limit's bucket). When the session's transaction has not begun on the connection yet, it runs as a statement
+of its own, which PostgreSQL commits as it completes, sparing the round trips of BEGIN and of the COMMIT or
+ROLLBACK (a query of reads only then sends no transaction control at all); the session's transaction begins
+with its next statement that is not alone. Under READ COMMITTED, each statement of a transaction sees what was
+committed when it began anyway, so a read sees the same either way. Never for a statement that locks (FOR UPDATE,
+advisory locks): its lock would end with it.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,10 +43,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 class Prepared:
     """One fixed Core statement, compiled on first use; `rows` and `first` run it on a session."""
 
-    __slots__ = ("_plan", "statement")
+    __slots__ = ("_plan", "alone", "statement")
 
-    def __init__(self, statement: sa.Executable) -> None:
+    def __init__(self, statement: sa.Executable, *, alone: bool = False) -> None:
         self.statement = statement
+        self.alone = alone
         self._plan: _Plan | None = None
 
     async def rows(self, session: AsyncSession, **parameters: Any) -> list[Any]:
@@ -63,7 +72,7 @@ class Prepared:
             observed.dispatch.before_cursor_execute(observed, None, plan.sql, tuple(arguments), None, False)
         async with adapted._execute_mutex:  # the adapter's own lock: one statement at a time on the connection
             try:
-                if adapted._transaction is None and adapted.isolation_level != "autocommit":
+                if adapted._transaction is None and not self.alone and adapted.isolation_level != "autocommit":
                     await adapted._start_transaction()  # the session's transaction, as its first statement would
                 if plan.build is None:  # the first run: the result's column types, for their processors
                     described = await adapted._connection.prepare(plan.sql)
@@ -86,10 +95,58 @@ class Prepared:
         return self._plan.sql if self._plan else None
 
 
+# How code that builds a statement takes a value that varies: bind(name, value, type) gives what to write in its
+# place. `literal` writes the value itself (a statement built and run once); Shapes' binder writes a named parameter
+# and keeps the value, so that the statement can be prepared once for every value.
+Bind = Callable[..., Any]
+
+
+def literal(name: str, value: Any, type_: Any = None) -> Any:
+    """The Bind of a statement built for one run: the value, as an anonymous bind parameter of the given type."""
+    return sa.literal(value, type_)
+
+
+class Shapes:
+    """Statements that the same code builds from different values, prepared once per shape.
+
+    `build(bind)` builds the statement, passing every value that varies through bind(name, value, type). Two
+    statements are taken to be the same when their `shape` (what the code decided that no parameter shows: a kind
+    of principal, an order, a direction) and the names bound, in order, are the same: code that adds a condition
+    only when a value is given binds a name only then. Building the statement still runs each time (it gives the
+    values); compiling it, and SQLAlchemy's work per execution, do not."""
+
+    def __init__(self, *, alone: bool = False, size: int = 256) -> None:
+        self.alone = alone
+        self.size = size
+        self._prepared: dict[Hashable, Prepared] = {}
+
+    def prepare(self, shape: Hashable, build: Callable[[Bind], sa.Executable]) -> tuple[Prepared, dict[str, Any]]:
+        values: dict[str, Any] = {}
+
+        def bind(name: str, value: Any, type_: Any = None) -> Any:
+            if name in values:
+                raise ValueError(f"the parameter {name!r} is bound twice")
+            values[name] = value
+            return sa.bindparam(name, type_=type_)
+
+        statement = build(bind)
+        key = (shape, *values)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            if len(self._prepared) >= self.size:  # bounded: the oldest shape goes
+                self._prepared.pop(next(iter(self._prepared)))
+            prepared = self._prepared[key] = Prepared(statement, alone=self.alone)
+        return prepared, values
+
+    async def rows(self, session: AsyncSession, shape: Hashable, build: Callable[[Bind], sa.Executable]) -> list[Any]:
+        prepared, values = self.prepare(shape, build)
+        return await prepared.rows(session, **values)
+
+
 class _Plan:
     """What compiling the statement once gives: SQL, parameters in order with their processors, the row type."""
 
-    __slots__ = ("binds", "build", "compiled", "defaults", "dialect", "names", "sql")
+    __slots__ = ("binds", "build", "compiled", "defaults", "dialect", "names", "required", "sql")
 
     def __init__(self, statement: sa.Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -100,6 +157,9 @@ class _Plan:
         self.sql = compiled.string
         self.names: tuple[str, ...] = tuple(compiled.positiontup)
         self.defaults = compiled.construct_params(_check=False)  # the literal values written in the statement
+        # Parameters without a value must be given; others are ignored, as by session.execute (a condition that is
+        # always false can take a parameter's only use away).
+        self.required = frozenset(bind.key for bind in compiled.binds.values() if bind.required)
         processors = compiled._bind_processors
         self.binds: tuple[Callable[[Any], Any] | None, ...] = tuple(processors.get(name) for name in self.names)
         self.compiled, self.dialect = compiled, dialect
@@ -111,9 +171,9 @@ class _Plan:
         self.build = _row_builder(self.compiled, self.dialect, type_codes)
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
-        unknown = parameters.keys() - self.defaults.keys()
-        if unknown:
-            raise TypeError(f"not parameters of this statement: {', '.join(sorted(unknown))}")
+        missing = self.required - parameters.keys()
+        if missing:
+            raise TypeError(f"parameters missing: {', '.join(sorted(missing))}")
         values = {**self.defaults, **parameters}
         return [
             value if process is None or value is None else process(value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.api import faults
 from hub.api.ratelimit import RateBucket
@@ -81,8 +82,29 @@ async def test_a_statement_timeout_reads_as_unavailable(session):
 
 
 async def test_what_it_refuses(session):
-    with pytest.raises(TypeError, match="not parameters of this statement: colour"):
-        await BUCKET.rows(session, key="x", colour="red")
+    with pytest.raises(TypeError, match="parameters missing: key"):
+        await BUCKET.rows(session, colour="red")
     expanding = Prepared(sa.select(RateBucket.key).where(RateBucket.key.in_(sa.bindparam("keys", expanding=True))))
     with pytest.raises(ValueError, match="one ARRAY parameter"):
         await expanding.rows(session, keys=["a"])
+
+
+_XID = sa.select(sa.func.txid_current().label("xid"))  # the id of the transaction the statement runs in
+
+
+async def test_a_statement_alone_runs_before_the_transaction_begins(engine):
+    """alone=True: before the session's transaction has begun, the statement runs in a transaction of its own (no
+    BEGIN, no COMMIT sent); once begun, it runs inside like any other statement. Without the flag it always begins
+    the session's transaction first."""
+    alone, inside = Prepared(_XID, alone=True), Prepared(_XID)
+    async with AsyncSession(engine) as session:
+        first, second = (await alone.first(session)).xid, (await alone.first(session)).xid
+        assert first != second  # each its own transaction
+        began = (await session.execute(_XID)).scalar_one()  # the session's transaction begins here
+        assert began not in (first, second)
+        assert (await alone.first(session)).xid == began
+        await session.commit()
+    async with AsyncSession(engine) as session:
+        first = (await inside.first(session)).xid
+        assert (await inside.first(session)).xid == first
+        assert (await session.execute(_XID)).scalar_one() == first

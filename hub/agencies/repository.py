@@ -18,7 +18,8 @@ def readable(principal: Principal) -> sa.Select[tuple[Agency]]:
     return sa.select(Agency)
 
 
-_BY_IDS = Prepared(records(sa.select(Agency).where(Agency.id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))))))
+_IDS = sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))
+_BY_IDS = Prepared(records(sa.select(Agency).where(Agency.id == sa.any_(_IDS))), alone=True)
 
 
 async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Agency]:

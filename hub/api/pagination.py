@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -17,6 +17,7 @@ from strawberry import relay
 
 from hub.api.errors import bad_input
 from hub.db import records
+from hub.prepared import Bind, Shapes, literal
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -78,10 +79,12 @@ def decode_cursor(ordering: Ordering, cursor: str, argument: str) -> tuple[Any, 
         raise bad_input(f"`{argument}` is not a cursor this list gave out.") from None
 
 
-def _seek(ordering: Ordering, cursor: str, argument: str, forwards: bool) -> sa.ColumnElement[bool]:
+def _seek(ordering: Ordering, cursor: str, argument: str, forwards: bool, bind: Bind) -> sa.ColumnElement[bool]:
     value, row_id = decode_cursor(ordering, cursor, argument)
     left = sa.tuple_(ordering.column, ordering.id_column)
-    right = sa.tuple_(sa.literal(value, ordering.column.type), sa.literal(row_id, ordering.id_column.type))
+    right = sa.tuple_(
+        bind(f"{argument}_value", value, ordering.column.type), bind(f"{argument}_id", row_id, ordering.id_column.type)
+    )
     # Rows after the cursor in the requested order.
     return left < right if ordering.descending == forwards else left > right
 
@@ -103,17 +106,41 @@ class Page(Generic[Row]):
 async def fetch_page(session: AsyncSession, statement: sa.Select, ordering: Ordering, args: PageArgs) -> Page:
     """One page of `statement` (already filtered to what the caller may see) in the given order, as read-only
     records (see hub.db.records)."""
-    size = args.size()
+    return _page(list((await session.execute(_paged(statement, ordering, args, literal))).all()), args)
+
+
+async def fetch_prepared_page(
+    session: AsyncSession,
+    shapes: Shapes,
+    shape: Hashable,
+    build: Callable[[Bind], sa.Select],
+    ordering: Ordering,
+    args: PageArgs,
+) -> Page:
+    """fetch_page for a list read often: `build(bind)` builds the statement with its values bound (and `shape`
+    tells what no parameter shows, as for hub.prepared.Shapes); the page's statement is prepared once per shape."""
+    whole_shape = (shape, ordering.column.key, ordering.id_column.key, ordering.descending, args.backwards)
+    rows = await shapes.rows(session, whole_shape, lambda bind: _paged(build(bind), ordering, args, bind))
+    return _page(rows, args)
+
+
+def _paged(statement: sa.Select, ordering: Ordering, args: PageArgs, bind: Bind) -> sa.Select:
+    """The statement of one page: after and before the cursors given, in the order asked, one row more than the
+    page (to tell whether there is more)."""
     forwards = not args.backwards
     if args.after:
-        statement = statement.where(_seek(ordering, args.after, "after", True))
+        statement = statement.where(_seek(ordering, args.after, "after", True, bind))
     if args.before:
-        statement = statement.where(_seek(ordering, args.before, "before", False))
-    statement = statement.order_by(*_order(ordering, forwards)).limit(size + 1)
-    rows = list((await session.execute(records(statement))).all())
+        statement = statement.where(_seek(ordering, args.before, "before", False, bind))
+    statement = statement.order_by(*_order(ordering, forwards)).limit(bind("limit", args.size() + 1, sa.Integer))
+    return records(statement)
+
+
+def _page(rows: list[Any], args: PageArgs) -> Page:
+    size = args.size()
     more = len(rows) > size
     rows = rows[:size]
-    if not forwards:
+    if args.backwards:
         rows.reverse()
         return Page(rows, has_next=args.before is not None, has_previous=more)
     return Page(rows, has_next=more, has_previous=args.after is not None)

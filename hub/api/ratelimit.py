@@ -133,7 +133,7 @@ def _taking(source: sa.Select) -> Prepared:
             "updated_at": sa.func.clock_timestamp(),
         },
     )
-    return Prepared(statement.returning(_bucket.c.granted, _bucket.c.tokens))
+    return Prepared(statement.returning(_bucket.c.granted, _bucket.c.tokens), alone=True)
 
 
 def _admitting(condition: sa.ColumnElement[bool]) -> Prepared:

@@ -43,7 +43,8 @@ _ALLOCATED_TO = Prepared(
     sa.select(Allocation.referral_id.label("allocated_to"), *Facilitator.__table__.columns)
     .join(Facilitator, Facilitator.id == Allocation.facilitator_id)
     .where(Allocation.referral_id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))))
-    .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name)
+    .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name),
+    alone=True,
 )
 
 

@@ -10,7 +10,7 @@ from strawberry import relay
 
 from hub.api.context import Info
 from hub.api.errors import bad_input, not_found
-from hub.api.pagination import MAX_PAGE_SIZE, Ordering, PageArgs, fetch_page, iso_datetime, to_connection
+from hub.api.pagination import MAX_PAGE_SIZE, Ordering, PageArgs, fetch_prepared_page, iso_datetime, to_connection
 from hub.referrals import repository
 from hub.referrals.enums import IncidentKindType, StageType
 from hub.referrals.models import Referral
@@ -98,9 +98,15 @@ class ReferralQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> relay.Connection[ReferralType]:
-        ordering = _ordering(order_by)
-        statement = repository.filtered(info.context.principal, _filter(filter))
-        page = await info.context.run(fetch_page, statement, ordering, PageArgs(first, after, last, before))
+        ordering, principal, where = _ordering(order_by), info.context.principal, _filter(filter)
+        page = await info.context.run(
+            fetch_prepared_page,
+            repository.LISTS,
+            repository.readable_kind(principal),
+            lambda bind: repository.filtered(principal, where, bind),
+            ordering,
+            PageArgs(first, after, last, before),
+        )
         return to_connection(page, ordering, ReferralType.from_row)
 
     @strawberry.field(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
 from hub.db import records
 from hub.facilitators.models import Allocation
-from hub.prepared import Prepared
+from hub.prepared import Bind, Prepared, Shapes, literal
 from hub.referrals.models import (
     AgreementAction,
     Assessment,
@@ -33,52 +33,31 @@ from hub.referrals.models import (
 )
 
 
-def readable(principal: Principal) -> sa.Select[tuple[Referral]]:
+def readable(principal: Principal, bind: Bind = literal) -> sa.Select[tuple[Referral]]:
     """The referrals the principal may see, as a statement to build on."""
-    return sa.select(Referral).where(readable_condition(principal))
+    return sa.select(Referral).where(readable_condition(principal, bind))
 
 
-def readable_condition(principal: Principal, bind: Callable[[str, Any], Any] | None = None) -> sa.ColumnElement[bool]:
-    """Which referrals the principal may see. With `bind`, the principal's own values (agency, facilitator) go
-    through bind(name, value) (hub.prepared: one statement per kind of principal, the values as parameters)."""
-    given = bind or (lambda name, value: value)
+def readable_condition(principal: Principal, bind: Bind = literal) -> sa.ColumnElement[bool]:
+    """Which referrals the principal may see. The principal's own values (agency, facilitator) go through `bind`
+    (hub.prepared: a statement prepared once per kind of principal takes them as parameters)."""
     if not principal.has_scope(Scope.REFERRALS_READ):
         return sa.false()
     if principal.is_service_staff:
         return sa.true()
     conditions: list[sa.ColumnElement[bool]] = []
     if Role.REFERRER in principal.roles:
-        conditions.append(Referral.referring_agency_id == given("agency_id", principal.agency_id))
+        conditions.append(Referral.referring_agency_id == bind("agency_id", principal.agency_id, sa.Uuid))
     if Role.FACILITATOR in principal.roles and principal.facilitator_id is not None:
-        facilitator = given("facilitator_id", principal.facilitator_id)
+        facilitator = bind("facilitator_id", principal.facilitator_id, sa.Uuid)
         allocated = sa.select(Allocation.referral_id).where(Allocation.facilitator_id == facilitator)
         conditions.append(Referral.id.in_(allocated))
     return sa.or_(*conditions) if conditions else sa.false()
 
 
-class ReadablePrepared:
-    """A statement over the referrals a principal may see, prepared once per kind of principal (the branches
-    readable_condition takes) with the principal's values as parameters: `statement(condition)` builds it."""
-
-    def __init__(self, statement: Callable[[sa.ColumnElement[bool]], sa.Executable]) -> None:
-        self._statement = statement
-        self._prepared: dict[tuple[Any, ...], Prepared] = {}
-
-    def for_principal(self, principal: Principal) -> tuple[Prepared, dict[str, Any]]:
-        """The statement for this kind of principal, and the parameters that make it this principal's."""
-        values: dict[str, Any] = {}
-
-        def bind(name: str, value: Any) -> Any:
-            values[name] = value
-            return sa.bindparam(name, type_=sa.Uuid)
-
-        condition = readable_condition(principal, bind)
-        # Which branch it took: the first two give no parameters, the others are told apart by theirs.
-        kind = (principal.has_scope(Scope.REFERRALS_READ), principal.is_service_staff, *sorted(values))
-        prepared = self._prepared.get(kind)
-        if prepared is None:
-            prepared = self._prepared[kind] = Prepared(self._statement(condition))
-        return prepared, values
+def readable_kind(principal: Principal) -> tuple[bool, bool]:
+    """What readable_condition decides that the parameters it binds do not show (hub.prepared.Shapes)."""
+    return principal.has_scope(Scope.REFERRALS_READ), principal.is_service_staff
 
 
 @dataclass(frozen=True)
@@ -91,33 +70,39 @@ class ReferralFilter:
     submitted_to: datetime | None = None
 
 
-def filtered(principal: Principal, where: ReferralFilter) -> sa.Select[tuple[Referral]]:
-    statement = readable(principal)
+def filtered(principal: Principal, where: ReferralFilter, bind: Bind = literal) -> sa.Select[tuple[Referral]]:
+    """The referrals the principal may see that meet every condition given; values through `bind`, as above."""
+    statement = readable(principal, bind)
     if where.stages:
-        statement = statement.where(Referral.stage.in_(list(where.stages)))
+        stages = bind("stages", list(where.stages), sa.ARRAY(Referral.__table__.c.stage.type))
+        statement = statement.where(Referral.stage == sa.any_(stages))
     if where.agency_id is not None:
-        statement = statement.where(Referral.referring_agency_id == where.agency_id)
+        statement = statement.where(Referral.referring_agency_id == bind("filter_agency_id", where.agency_id, sa.Uuid))
     if where.district:
-        statement = statement.where(sa.func.lower(Referral.district) == where.district.lower())
+        district = bind("district", where.district.lower(), sa.Text)
+        statement = statement.where(sa.func.lower(Referral.district) == district)
     if where.incident_kinds:
-        statement = statement.where(Referral.incident_kind.in_(list(where.incident_kinds)))
+        kinds = bind("incident_kinds", list(where.incident_kinds), sa.ARRAY(Referral.__table__.c.incident_kind.type))
+        statement = statement.where(Referral.incident_kind == sa.any_(kinds))
     if where.submitted_from is not None:
-        statement = statement.where(Referral.submitted_at >= where.submitted_from)
+        submitted_from = bind("submitted_from", where.submitted_from, Referral.__table__.c.submitted_at.type)
+        statement = statement.where(Referral.submitted_at >= submitted_from)
     if where.submitted_to is not None:
-        statement = statement.where(Referral.submitted_at < where.submitted_to)
+        submitted_to = bind("submitted_to", where.submitted_to, Referral.__table__.c.submitted_at.type)
+        statement = statement.where(Referral.submitted_at < submitted_to)
     return statement
 
 
-_IDS = sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))
-_BY_IDS = ReadablePrepared(
-    lambda condition: records(sa.select(Referral).where(condition, Referral.id == sa.any_(_IDS)))
-)
+# Read on every page of cases and every case opened: prepared once per kind of principal (hub.prepared).
+_BY_IDS = Shapes(alone=True)
+LISTS = Shapes(alone=True)
 
 
 async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Referral]:
-    prepared, values = _BY_IDS.for_principal(principal)
-    rows = await prepared.rows(session, ids=list(ids), **values)
-    return {row.id: row for row in rows}
+    def build(bind: Bind) -> sa.Select[Any]:
+        return records(readable(principal, bind).where(Referral.id == sa.any_(bind("ids", list(ids), _UUIDS))))
+
+    return {row.id: row for row in await _BY_IDS.rows(session, readable_kind(principal), build)}
 
 
 async def by_reference(session: AsyncSession, principal: Principal, reference: str) -> Referral | None:
@@ -125,11 +110,14 @@ async def by_reference(session: AsyncSession, principal: Principal, reference: s
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+_UUIDS = sa.ARRAY(sa.Uuid)
+
+
 def _batch(key: Any, *then: Any) -> Prepared:
     """A dataloader's statement, prepared once (hub.prepared): the rows of `key`'s model whose `key` is any of
     the :keys given at execution, ordered by `key` and then `then`, as read-only records (hub.db.records)."""
     keys = sa.bindparam("keys", type_=sa.ARRAY(key.type))
-    return Prepared(records(sa.select(key.class_).where(key == sa.any_(keys)).order_by(key, *then)))
+    return Prepared(records(sa.select(key.class_).where(key == sa.any_(keys)).order_by(key, *then)), alone=True)
 
 
 async def _batched(session: AsyncSession, statement: Prepared, keys: Sequence[uuid.UUID]) -> Sequence[Any]:
