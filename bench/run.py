@@ -217,6 +217,11 @@ class Bench:
             figures[side].peak_rss_mb = peak_rss_mb(servers[side].pid)
             for sample in figures[side].result.samples:
                 say(f"({key}) {side}: failure: {sample}")
+            if figures[side].result.samples:  # what the server said about them (the hub logs no personal data)
+                logged = servers[side].log_tail(500).splitlines()
+                said = [line for line in logged if " WARNING " in line or " ERROR " in line]
+                for line in said[-10:]:
+                    say(f"({key}) {side}: its log: {line}")
         return figures
 
     def _sampler(self, key: str, side: str, server: Server, number: int) -> Any:
