@@ -143,6 +143,26 @@ class Shapes:
         return await prepared.rows(session, **values)
 
 
+class Inserts:
+    """INSERTs of one row into a table, prepared once for each set of columns given (the row's keys, in order):
+    every column given is written, none is dropped."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._prepared: dict[tuple[str, ...], Prepared] = {}
+
+    async def add(self, session: AsyncSession, row: dict[str, Any]) -> None:
+        columns = tuple(row)
+        prepared = self._prepared.get(columns)
+        if prepared is None:
+            unknown = [name for name in columns if name not in self.table.c]
+            if unknown:
+                raise ValueError(f"not columns of {self.table.name}: {', '.join(unknown)}")
+            statement = sa.insert(self.table).values({name: sa.bindparam(name) for name in columns})
+            prepared = self._prepared[columns] = Prepared(statement)
+        await prepared.rows(session, **row)
+
+
 class _Plan:
     """What compiling the statement once gives: SQL, parameters in order with their processors, the row type."""
 

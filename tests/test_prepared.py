@@ -4,6 +4,8 @@ with SQLAlchemy's errors."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.api import faults
 from hub.api.ratelimit import RateBucket
 from hub.db import records
-from hub.prepared import Prepared
+from hub.prepared import Inserts, Prepared
 from hub.referrals.models import Referral, Stage
 from tests.factories import create_agency, create_referral
 
@@ -108,3 +110,14 @@ async def test_a_statement_alone_runs_before_the_transaction_begins(engine):
         first = (await inside.first(session)).xid
         assert (await inside.first(session)).xid == first
         assert (await session.execute(_XID)).scalar_one() == first
+
+
+async def test_inserts_write_every_column_given(session):
+    buckets = Inserts(RateBucket.__table__)
+    await buckets.add(session, {"key": "inserted", "tokens": 4.0, "updated_at": datetime.now(UTC), "granted": False})
+    row = await BUCKET.first(session, key="inserted")
+    assert (row.tokens, row.granted) == (4.0, False)
+    await buckets.add(session, {"key": "defaults", "tokens": 1.0, "updated_at": datetime.now(UTC)})
+    assert (await BUCKET.first(session, key="defaults")).granted is True  # the column's default
+    with pytest.raises(ValueError, match="not columns of rate_bucket: colour"):
+        await buckets.add(session, {"key": "x", "colour": "red"})

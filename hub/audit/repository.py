@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.audit.models import AuditAction, AuditEntry
 from hub.auth.principal import Principal
 from hub.auth.scopes import Scope
-from hub.prepared import Prepared
+from hub.prepared import Inserts, Prepared
 
 # Every append takes this transaction-level lock first, so entries join the chain one at a time.
 CHAIN_LOCK = "audit_entry:chain"
@@ -55,10 +55,8 @@ def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditE
 # committed while this one waited for the lock, and a statement sees only what was committed when it began.
 _LOCK_CHAIN = Prepared(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(CHAIN_LOCK, 0))))
 _LAST_LINK = Prepared(sa.select(AuditEntry.sequence, AuditEntry.hash).order_by(AuditEntry.sequence.desc()).limit(1))
-_ENTRY_COLUMNS = tuple(AuditEntry.__table__.columns)
-_INSERT_ENTRY = Prepared(
-    sa.insert(AuditEntry.__table__).values({column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS})
-)
+_ENTRY_COLUMNS = tuple(column.name for column in AuditEntry.__table__.columns)
+_ENTRIES = Inserts(AuditEntry.__table__)
 
 
 async def lock_chain(session: AsyncSession) -> None:
@@ -75,7 +73,7 @@ async def last_link(session: AsyncSession) -> tuple[int, str] | None:
 async def insert_entries(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
     """Write the entries (already chained) as they are, in order."""
     for entry in entries:
-        await _INSERT_ENTRY.rows(session, **{column.name: getattr(entry, column.name) for column in _ENTRY_COLUMNS})
+        await _ENTRIES.add(session, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
 
 
 async def chain_after(session: AsyncSession, sequence: int, limit: int) -> Sequence[AuditEntry]:

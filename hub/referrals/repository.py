@@ -162,21 +162,31 @@ async def for_update(session: AsyncSession, principal: Principal, referral_id: u
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+# A submission's own statements, prepared once (hub.prepared): submitReferral is the partners' busiest write.
+_LOCK_KEY = Prepared(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("key"), 0))))
+_BY_AGENCY_REFERENCE = Prepared(
+    records(
+        sa.select(Referral).where(
+            Referral.referring_agency_id == sa.bindparam("agency_id", type_=sa.Uuid),
+            Referral.agency_reference == sa.bindparam("agency_reference"),
+        )
+    )
+)
+_NEXT_REFERENCE_NUMBER = Prepared(sa.select(sa.func.nextval("referral_reference_seq").label("number")))
+
+
 async def lock_agency_reference(session: AsyncSession, agency_id: uuid.UUID, agency_reference: str) -> None:
     """Serialise submissions of one agency reference, so a retried submission never makes two referrals."""
-    key = f"referral:{agency_id}:{agency_reference}"
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+    await _LOCK_KEY.rows(session, key=f"referral:{agency_id}:{agency_reference}")
 
 
 async def by_agency_reference(session: AsyncSession, agency_id: uuid.UUID, agency_reference: str) -> Referral | None:
-    statement = sa.select(Referral).where(
-        Referral.referring_agency_id == agency_id, Referral.agency_reference == agency_reference
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    """The agency's referral under that reference, as a read-only record (hub.db.records), if there is one."""
+    return await _BY_AGENCY_REFERENCE.first(session, agency_id=agency_id, agency_reference=agency_reference)
 
 
 async def next_reference_number(session: AsyncSession) -> int:
-    return int((await session.execute(sa.select(sa.func.nextval("referral_reference_seq")))).scalar_one())
+    return int((await _NEXT_REFERENCE_NUMBER.first(session)).number)
 
 
 async def participant_in(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.columns import utcnow
+from hub.prepared import Inserts
 from hub.referrals.models import Referral, Stage, StageEvent
 from hub.webhooks import repository
 from hub.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookEventType
@@ -58,13 +59,16 @@ async def emit(
 ) -> uuid.UUID:
     """Write one event about the referral to the outbox, with a delivery for each subscriber that may see it."""
     event = _event_row(referral, kind, stage_from, stage_to, at or utcnow())
-    connection = await session.connection()
-    await connection.execute(sa.insert(WebhookEvent).values(**event))
+    await _EVENTS.add(session, event)
     subscribers = await repository.subscribers(session, referral.id, kind)
     if subscribers:
         rows = [_delivery_row(event, subscription_id) for subscription_id in subscribers]
-        await connection.execute(sa.insert(WebhookDelivery), rows)
+        await (await session.connection()).execute(sa.insert(WebhookDelivery), rows)
     return uuid.UUID(str(event["id"]))
+
+
+# Every change of a case writes one: prepared once (hub.prepared).
+_EVENTS = Inserts(WebhookEvent.__table__)
 
 
 def _event_row(

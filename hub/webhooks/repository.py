@@ -21,6 +21,7 @@ from hub.agencies.models import Agency, AgencyKind
 from hub.auth.models import OAuthClient, User
 from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
+from hub.prepared import Prepared
 from hub.referrals.models import Referral
 from hub.referrals.repository import readable_condition
 from hub.webhooks.models import (
@@ -72,25 +73,30 @@ def _owner_in_force() -> sa.ColumnElement[bool]:
     return sa.and_(client.exists(), sa.or_(Subscription.user_id.is_(None), person.exists()))
 
 
+# Asked at every change of a case: prepared once (hub.prepared), the event types wanted as a parameter.
+_CANDIDATES = Prepared(
+    sa.select(*Subscription.__table__.columns, Agency.kind.label("agency_kind"))
+    .join(Agency, Agency.id == Subscription.agency_id)
+    .where(
+        _live(),
+        _owner_in_force(),
+        Subscription.event_types.overlap(
+            sa.cast(sa.bindparam("wanted", type_=postgresql.ARRAY(sa.Text)), postgresql.ARRAY(sa.Text))
+        ),
+    )
+    .order_by(Subscription.id)
+)
+
+
 async def subscribers(session: AsyncSession, referral_id: uuid.UUID, kind: WebhookEventType) -> list[uuid.UUID]:
     """The live subscriptions that want this type of event and whose owner may see the referral."""
     wanted = [kind.value] if kind == WebhookEventType.REFERRAL_RECEIVED else [kind.value, "STAGE_CHANGED"]
-    statement = (
-        sa.select(Subscription, Agency.kind)
-        .join(Agency, Agency.id == Subscription.agency_id)
-        .where(
-            _live(),
-            _owner_in_force(),
-            Subscription.event_types.overlap(sa.cast(postgresql.array(wanted), postgresql.ARRAY(sa.Text))),
-        )
-        .order_by(Subscription.id)
-    )
-    candidates = (await session.execute(statement)).all()
+    candidates = await _CANDIDATES.rows(session, wanted=wanted)
     if not candidates:
         return []
-    conditions = [readable_condition(principal_of(s, k)).label(f"s{i}") for i, (s, k) in enumerate(candidates)]
+    conditions = [readable_condition(principal_of(s, s.agency_kind)).label(f"s{i}") for i, s in enumerate(candidates)]
     visible = (await session.execute(sa.select(*conditions).where(Referral.id == referral_id))).one()
-    return [s.id for (s, _), seen in zip(candidates, visible, strict=True) if seen]
+    return [s.id for s, seen in zip(candidates, visible, strict=True) if seen]
 
 
 # --- subscriptions and deliveries as their owners see them ---------------------------------------------------
