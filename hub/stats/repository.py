@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.agencies.models import Agency, AgencyKind
+from hub.prepared import Prepared
 from hub.referrals.models import POSITIVE_OUTCOMES, DeclineReason, Outcome, Respondent
 from hub.stats.models import (
     ClosedCount,
@@ -162,12 +163,12 @@ def _activity() -> sa.Select:
     return sa.select(*columns).select_from(joined)
 
 
-_ACTIVITY = _activity()
+_ACTIVITY = Prepared(_activity(), alone=True)
 
 
 async def activity(session: AsyncSession, period: Period) -> _Activity:
     """The period's single-number figures (see _activity)."""
-    return _Activity(**(await session.execute(_ACTIVITY, _bounds(period))).one()._asdict())
+    return _Activity(**(await _ACTIVITY.first(session, **_bounds(period)))._asdict())
 
 
 @dataclass(frozen=True)
@@ -204,12 +205,12 @@ def _received() -> sa.Select:
     )
 
 
-_RECEIVED = _received()
+_RECEIVED = Prepared(_received(), alone=True)
 
 
 async def received(session: AsyncSession, period: Period) -> Received:
     """The period's referrals received (see _received)."""
-    rows = (await session.execute(_RECEIVED, _bounds(period))).all()
+    rows = await _RECEIVED.rows(session, **_bounds(period))
     # Each row belongs to one grouping set: the columns outside it are NULL, and none of them is NULL in a table.
     # The empty set (every column NULL) is the total: its sum is NULL when nothing was received.
     total = next(
@@ -235,12 +236,12 @@ def _counted_by(table: type[DeclinedCount | ClosedCount], key: Any) -> sa.Select
     )
 
 
-_DECLINED = _counted_by(DeclinedCount, DeclinedCount.reason)
-_CLOSED = _counted_by(ClosedCount, ClosedCount.outcome)
+_DECLINED = Prepared(_counted_by(DeclinedCount, DeclinedCount.reason), alone=True)
+_CLOSED = Prepared(_counted_by(ClosedCount, ClosedCount.outcome), alone=True)
 
 
-async def _counts(session: AsyncSession, statement: sa.Select, period: Period) -> list[tuple[Any, int]]:
-    return [(value, n) for value, n in (await session.execute(statement, _bounds(period))).all()]
+async def _counts(session: AsyncSession, statement: Prepared, period: Period) -> list[tuple[Any, int]]:
+    return [(value, n) for value, n in await statement.rows(session, **_bounds(period))]
 
 
 async def declined(session: AsyncSession, period: Period) -> list[tuple[DeclineReason, int]]:
