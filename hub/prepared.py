@@ -45,7 +45,7 @@ class Prepared:
 
     __slots__ = ("_plan", "alone", "statement")
 
-    def __init__(self, statement: sa.Executable, *, alone: bool = False) -> None:
+    def __init__(self, statement: sa.ClauseElement, *, alone: bool = False) -> None:
         self.statement = statement
         self.alone = alone
         self._plan: _Plan | None = None
@@ -62,7 +62,7 @@ class Prepared:
         if session.autoflush and (session.new or session.dirty or session.deleted):
             await session.flush()  # as session.execute would: the statement sees the session's changes
         connection = await session.connection()
-        adapted = (await connection.get_raw_connection()).dbapi_connection
+        adapted: Any = (await connection.get_raw_connection()).dbapi_connection  # the asyncpg adapter
         plan = self._plan or self._compile(connection.dialect)
         arguments = plan.arguments(parameters)
         observed = connection.sync_connection
@@ -74,16 +74,17 @@ class Prepared:
             try:
                 if adapted._transaction is None and not self.alone and adapted.isolation_level != "autocommit":
                     await adapted._start_transaction()  # the session's transaction, as its first statement would
-                if plan.build is None:  # the first run: the result's column types, for their processors
+                build = plan.build
+                if build is None:  # the first run: the result's column types, for their processors
                     described = await adapted._connection.prepare(plan.sql)
-                    plan.columns_are([attribute.type.oid for attribute in described.get_attributes()])
+                    build = plan.columns_are([attribute.type.oid for attribute in described.get_attributes()])
                 records = await adapted._connection.fetch(plan.sql, *arguments)
             except Exception as error:
                 translated = _translated(error, adapted, plan.sql, connection.dialect)
                 if translated is error:
                     raise
                 raise translated from error
-        return plan.build(records)
+        return build(records)
 
     def _compile(self, dialect: Dialect) -> _Plan:
         self._plan = _Plan(self.statement, dialect)
@@ -120,7 +121,7 @@ class Shapes:
         self.size = size
         self._prepared: dict[Hashable, Prepared] = {}
 
-    def prepare(self, shape: Hashable, build: Callable[[Bind], sa.Executable]) -> tuple[Prepared, dict[str, Any]]:
+    def prepare(self, shape: Hashable, build: Callable[[Bind], sa.ClauseElement]) -> tuple[Prepared, dict[str, Any]]:
         values: dict[str, Any] = {}
 
         def bind(name: str, value: Any, type_: Any = None) -> Any:
@@ -138,7 +139,9 @@ class Shapes:
             prepared = self._prepared[key] = Prepared(statement, alone=self.alone)
         return prepared, values
 
-    async def rows(self, session: AsyncSession, shape: Hashable, build: Callable[[Bind], sa.Executable]) -> list[Any]:
+    async def rows(
+        self, session: AsyncSession, shape: Hashable, build: Callable[[Bind], sa.ClauseElement]
+    ) -> list[Any]:
         prepared, values = self.prepare(shape, build)
         return await prepared.rows(session, **values)
 
@@ -168,8 +171,8 @@ class _Plan:
 
     __slots__ = ("binds", "build", "compiled", "defaults", "dialect", "names", "required", "sql")
 
-    def __init__(self, statement: sa.Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: sa.ClauseElement, dialect: Dialect) -> None:
+        compiled: Any = statement.compile(dialect=dialect)  # a SQLCompiler (positional parameters, binds)
         if compiled.positiontup is None:
             raise ValueError("a prepared statement needs the asyncpg dialect's numbered parameters")
         if any(bind.expanding for bind in compiled.binds.values()):
@@ -185,10 +188,11 @@ class _Plan:
         self.compiled, self.dialect = compiled, dialect
         self.build: Callable[[Sequence[Any]], list[Any]] | None = None
 
-    def columns_are(self, type_codes: list[int]) -> None:
+    def columns_are(self, type_codes: list[int]) -> Callable[[Sequence[Any]], list[Any]]:
         """Build the rows' maker, given the type codes (oids) of the result's columns (some result processors,
         a float's, depend on them as they do for session.execute)."""
         self.build = _row_builder(self.compiled, self.dialect, type_codes)
+        return self.build
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
         missing = self.required - parameters.keys()
