@@ -40,6 +40,14 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+async def began(session: AsyncSession) -> bool:
+    """Whether the session's connection has begun a transaction on the server: a statement `alone` would then
+    run inside it (and end with it), not on its own."""
+    connection = await session.connection()
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection  # the asyncpg adapter
+    return adapted._transaction is not None
+
+
 class Prepared:
     """One fixed Core statement, compiled on first use; `rows` and `first` run it on a session."""
 

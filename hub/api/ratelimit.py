@@ -23,7 +23,7 @@ from hub.auth.bearer import token_of
 from hub.auth.principal import Principal
 from hub.auth.repository import in_force_condition
 from hub.db import Database
-from hub.prepared import Prepared
+from hub.prepared import Prepared, began
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ async def admit(
     client_id, jti, user_id = token_of(principal)
     statement = _ADMIT_PERSON if user_id is not None else _ADMIT_CLIENT
     given = {"client_id": client_id, "jti": jti} | ({"user_id": user_id} if user_id is not None else {})
+    begun = await began(session)
     admitted = await _take(session, statement, key, limit, cost, given)
-    await session.commit()
+    if begun:
+        await session.commit()  # it ran in a transaction begun before it: commit, so the bucket is not held
+    # Otherwise it ran alone (hub.prepared), committed as it completed, and the session keeps its connection for
+    # the request: a request takes one connection from the pool, not one for admission and then another.
     return admitted
 
 

@@ -3,11 +3,16 @@ held in PostgreSQL so every hub process draws from the same bucket; a refused re
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hub.agencies.models import AgencyKind
-from hub.api.ratelimit import Limit, take
+from hub.api.ratelimit import Limit, RateBucket, admit, take
+from hub.auth.principal import Principal
 from hub.auth.scopes import Role
+from hub.prepared import began
 from tests.factories import create_agency, create_client, token_for
 from tests.referrals.casework import snapshot
 from tests.referrals.test_process import SUBMISSION
@@ -85,3 +90,30 @@ async def test_a_bucket_is_shared_through_the_database_and_refills(session):
     slow = Limit(capacity=1, per_second=0.01)
     assert await take(session, "test:slow", slow) is None
     assert await take(session, "test:slow", slow) == 100
+
+
+async def test_admission_stays_taken_when_the_request_rolls_back(engine):
+    """On the server's own terms (no test transaction around it), admission runs alone: what it took is committed
+    as it completes, the request's own transaction has not begun (no bucket row stays locked while it runs), and a
+    rollback of the request leaves the take in place."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as setup:
+        agency = await create_agency(setup)
+        issued = await create_client(setup, agency, {Role.REFERRER})
+        await setup.commit()
+    client_id = issued.client.client_id
+    principal = Principal(agency.id, agency.kind, client_id, client_id, frozenset({Role.REFERRER}), frozenset(), "jti")
+    key = f"graphql:admission-test-{uuid.uuid4()}"
+    try:
+        async with sessions() as session:
+            assert await admit(session, principal, key, Limit.per_minute(60), 5) == (True, None)
+            assert not await began(session)
+            await session.rollback()
+        async with engine.connect() as reader:
+            tokens = await reader.scalar(sa.select(RateBucket.tokens).where(RateBucket.key == key))
+        assert tokens == 55.0
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(sa.delete(RateBucket).where(RateBucket.key == key))
+            await conn.execute(sa.text("DELETE FROM oauth_client WHERE client_id = :id"), {"id": client_id})
+            await conn.execute(sa.text("DELETE FROM agency WHERE id = :id"), {"id": agency.id})
