@@ -9,6 +9,7 @@ reported in `extensions.cost` of every response.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,8 @@ from hub.api.errors import ErrorCode, ProtocolError
 from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from hub.api.ratelimit import Limit, admit
 from hub.auth.bearer import NOT_IN_FORCE, NotInForce, refusal_message
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 15_000
 MAX_DEPTH = 10
@@ -183,6 +186,7 @@ class QueryLimits(SchemaExtension):
         except Exception as error:
             if not faults.is_unavailable(error):
                 raise
+            log.warning("database unavailable at admission: %s", type(error).__name__)  # e.g. the pool's TimeoutError
             hub_context.unavailable()
             return ProtocolError(ErrorCode.INTERNAL, faults.MESSAGE)
         if not in_force:

@@ -84,7 +84,7 @@ async def test_the_database_stops_and_returns_under_a_running_hub(own_server, se
     await database.dispose()
 
 
-async def test_a_saturated_pool_answers_503_quickly(empty_database, settings):
+async def test_a_saturated_pool_answers_503_quickly(empty_database, settings, caplog):
     narrow = settings.model_copy(update={"db_pool_size": 1})
     app, database, issued = await serving(empty_database, narrow)
     async with app.router.lifespan_context(app):
@@ -93,6 +93,8 @@ async def test_a_saturated_pool_answers_503_quickly(empty_database, settings):
             async with database.engine.connect():  # holds the only connection
                 response, took = await post(http, token)
             assert response.status_code == 503 and took < QUICKLY
+            # The operator is told why (the request is refused at admission, its first statement).
+            assert "database unavailable at admission: TimeoutError" in caplog.text
             assert (await post(http, token))[0].status_code == 200
     await database.dispose()
 
