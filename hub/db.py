@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from hub.config import Settings
+from hub.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,14 @@ class Runner(Protocol):
 
 class DatabaseError(Exception):
     """The database cannot be used as configured; the message is one line for the operator."""
+
+
+_ADVISORY_LOCK = Prepared(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("key"), 0))))
+
+
+async def advisory_lock(session: AsyncSession, key: str) -> None:
+    """Hold the lock named `key` until the session's transaction ends (prepared once: hub.prepared)."""
+    await _ADVISORY_LOCK.rows(session, key=key)
 
 
 def records(statement: sa.Select[Any]) -> sa.Select[Any]:

@@ -40,12 +40,23 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+async def _adapter(session: AsyncSession) -> tuple[Any, Any]:
+    """The session's connection (beginning the session's transaction in SQLAlchemy's terms) and the asyncpg
+    adapter under it."""
+    connection = await session.connection()
+    return connection, (await connection.get_raw_connection()).dbapi_connection
+
+
 async def began(session: AsyncSession) -> bool:
     """Whether the session's connection has begun a transaction on the server: a statement `alone` would then
     run inside it (and end with it), not on its own."""
-    connection = await session.connection()
-    adapted: Any = (await connection.get_raw_connection()).dbapi_connection  # the asyncpg adapter
+    _, adapted = await _adapter(session)
     return adapted._transaction is not None
+
+
+def any_of(column: Any, name: str = "ids") -> sa.ColumnElement[bool]:
+    """`column` equal to any element of the ARRAY parameter `name`: the fixed form of an IN over a list."""
+    return column == sa.any_(sa.bindparam(name, type_=sa.ARRAY(column.type)))
 
 
 class Prepared:
@@ -69,8 +80,7 @@ class Prepared:
     async def _run(self, session: AsyncSession, parameters: dict[str, Any]) -> list[Any]:
         if session.autoflush and (session.new or session.dirty or session.deleted):
             await session.flush()  # as session.execute would: the statement sees the session's changes
-        connection = await session.connection()
-        adapted: Any = (await connection.get_raw_connection()).dbapi_connection  # the asyncpg adapter
+        connection, adapted = await _adapter(session)
         plan = self._plan or self._compile(connection.dialect)
         arguments = plan.arguments(parameters)
         observed = connection.sync_connection
@@ -97,11 +107,6 @@ class Prepared:
     def _compile(self, dialect: Dialect) -> _Plan:
         self._plan = _Plan(self.statement, dialect)
         return self._plan
-
-    @property
-    def sql(self) -> str | None:
-        """The SQL sent, once it has run (for tests and EXPLAIN)."""
-        return self._plan.sql if self._plan else None
 
 
 # How code that builds a statement takes a value that varies: bind(name, value, type) gives what to write in its

@@ -11,15 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.agencies.models import Agency
 from hub.auth.principal import Principal
 from hub.db import records
-from hub.prepared import Prepared
+from hub.prepared import Prepared, any_of
 
 
 def readable(principal: Principal) -> sa.Select[tuple[Agency]]:
     return sa.select(Agency)
 
 
-_IDS = sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))
-_BY_IDS = Prepared(records(sa.select(Agency).where(Agency.id == sa.any_(_IDS))), alone=True)
+_BY_IDS = Prepared(records(sa.select(Agency).where(any_of(Agency.id))), alone=True)
 
 
 async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Agency]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.audit.models import AuditAction, AuditEntry
 from hub.auth.principal import Principal
 from hub.auth.scopes import Scope
+from hub.db import advisory_lock
 from hub.prepared import Inserts, Prepared
 
 # Every append takes this transaction-level lock first, so entries join the chain one at a time.
@@ -53,7 +54,6 @@ def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditE
 # Appending runs on every change and every read of restricted data: its three statements are prepared once
 # (hub.prepared). The lock and the read of the last link stay two statements: the read must see what was
 # committed while this one waited for the lock, and a statement sees only what was committed when it began.
-_LOCK_CHAIN = Prepared(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(CHAIN_LOCK, 0))))
 _LAST_LINK = Prepared(sa.select(AuditEntry.sequence, AuditEntry.hash).order_by(AuditEntry.sequence.desc()).limit(1))
 _ENTRY_COLUMNS = tuple(column.name for column in AuditEntry.__table__.columns)
 _ENTRIES = Inserts(AuditEntry.__table__)
@@ -61,7 +61,7 @@ _ENTRIES = Inserts(AuditEntry.__table__)
 
 async def lock_chain(session: AsyncSession) -> None:
     """Hold the chain until the transaction ends: concurrent appends wait, so the chain never forks."""
-    await _LOCK_CHAIN.rows(session)
+    await advisory_lock(session, CHAIN_LOCK)
 
 
 async def last_link(session: AsyncSession) -> tuple[int, str] | None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from hub.auth.principal import Principal
 from hub.facilitators.models import Allocation, Facilitator, VolunteerHours
-from hub.prepared import Prepared
+from hub.prepared import Prepared, any_of
 from hub.referrals.models import Referral
 from hub.referrals.repository import readable_condition
 
@@ -42,7 +42,7 @@ async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid
 _ALLOCATED_TO = Prepared(
     sa.select(Allocation.referral_id.label("allocated_to"), *Facilitator.__table__.columns)
     .join(Facilitator, Facilitator.id == Allocation.facilitator_id)
-    .where(Allocation.referral_id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Uuid))))
+    .where(any_of(Allocation.referral_id))
     .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name),
     alone=True,
 )

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
-from hub.db import records
+from hub.db import advisory_lock, records
 from hub.facilitators.models import Allocation
-from hub.prepared import Bind, Prepared, Shapes, literal
+from hub.prepared import Bind, Prepared, Shapes, any_of, literal
 from hub.referrals.models import (
     AgreementAction,
     Assessment,
@@ -100,7 +100,8 @@ LISTS = Shapes(alone=True)
 
 async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Referral]:
     def build(bind: Bind) -> sa.Select[Any]:
-        return records(readable(principal, bind).where(Referral.id == sa.any_(bind("ids", list(ids), _UUIDS))))
+        ids_given = bind("ids", list(ids), sa.ARRAY(sa.Uuid))
+        return records(readable(principal, bind).where(Referral.id == sa.any_(ids_given)))
 
     return {row.id: row for row in await _BY_IDS.rows(session, readable_kind(principal), build)}
 
@@ -110,14 +111,10 @@ async def by_reference(session: AsyncSession, principal: Principal, reference: s
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-_UUIDS = sa.ARRAY(sa.Uuid)
-
-
 def _batch(key: Any, *then: Any) -> Prepared:
     """A dataloader's statement, prepared once (hub.prepared): the rows of `key`'s model whose `key` is any of
     the :keys given at execution, ordered by `key` and then `then`, as read-only records (hub.db.records)."""
-    keys = sa.bindparam("keys", type_=sa.ARRAY(key.type))
-    return Prepared(records(sa.select(key.class_).where(key == sa.any_(keys)).order_by(key, *then)), alone=True)
+    return Prepared(records(sa.select(key.class_).where(any_of(key, "keys")).order_by(key, *then)), alone=True)
 
 
 async def _batched(session: AsyncSession, statement: Prepared, keys: Sequence[uuid.UUID]) -> Sequence[Any]:
@@ -163,7 +160,6 @@ async def for_update(session: AsyncSession, principal: Principal, referral_id: u
 
 
 # A submission's own statements, prepared once (hub.prepared): submitReferral is the partners' busiest write.
-_LOCK_KEY = Prepared(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("key"), 0))))
 _BY_AGENCY_REFERENCE = Prepared(
     records(
         sa.select(Referral).where(
@@ -177,7 +173,7 @@ _NEXT_REFERENCE_NUMBER = Prepared(sa.select(sa.func.nextval("referral_reference_
 
 async def lock_agency_reference(session: AsyncSession, agency_id: uuid.UUID, agency_reference: str) -> None:
     """Serialise submissions of one agency reference, so a retried submission never makes two referrals."""
-    await _LOCK_KEY.rows(session, key=f"referral:{agency_id}:{agency_reference}")
+    await advisory_lock(session, f"referral:{agency_id}:{agency_reference}")
 
 
 async def by_agency_reference(session: AsyncSession, agency_id: uuid.UUID, agency_reference: str) -> Referral | None:

@@ -21,6 +21,7 @@ from hub.agencies.models import Agency, AgencyKind
 from hub.auth.models import OAuthClient, User
 from hub.auth.principal import Principal
 from hub.auth.scopes import Role, Scope
+from hub.db import advisory_lock
 from hub.prepared import Prepared
 from hub.referrals.models import Referral
 from hub.referrals.repository import readable_condition
@@ -276,8 +277,7 @@ async def sending_context(session: AsyncSession, deliveries: Sequence[Delivery])
 
 async def next_sequences(session: AsyncSession, subscription_id: uuid.UUID, count: int) -> list[int]:
     """The subscription's next `count` running numbers; held until the transaction ends, so none is given twice."""
-    key = f"webhook-sequence:{subscription_id}"
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+    await advisory_lock(session, f"webhook-sequence:{subscription_id}")
     last = (
         await session.execute(
             sa.select(sa.func.max(Delivery.sequence)).where(Delivery.subscription_id == subscription_id)
