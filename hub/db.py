@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.util import await_
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 from sqlmodel import SQLModel
 
 from hub.config import Settings
@@ -151,9 +155,70 @@ POOL_WAIT_SECONDS = 3
 CONNECT_TIMEOUT_SECONDS = 3
 
 
+class FairQueue(AsyncAdaptedQueue):
+    """The pool's idle connections, handed out first come, first served.
+
+    SQLAlchemy's asyncio queue lets a newcomer take a returned connection before the waiter it woke runs, and the
+    waiter then joins the back of the line again; with more requests in flight than connections, one request can
+    wait out the whole POOL_WAIT_SECONDS (and answer 503) while later ones are served in milliseconds. Here a
+    returned connection goes straight to the longest waiter, so a wait is bounded by the work ahead of it."""
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self._waiters: deque[asyncio.Future[Any]] = deque()
+
+    def put_nowait(self, item: Any) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        super().put_nowait(item)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        try:
+            return self._queue.get_nowait()  # empty whenever someone is waiting: returns go to the waiters
+        except asyncio.QueueEmpty:
+            if not block:
+                raise Empty() from None
+        return await_(self._wait(timeout))
+
+    async def _wait(self, seconds: float | None) -> Any:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Any] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = loop.call_later(seconds, _expire, waiter) if seconds is not None else None
+        try:
+            return await waiter
+        except BaseException:
+            # Cancelled just after a connection was handed over: it goes to the next in line, not astray.
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self.put_nowait(waiter.result())
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if not waiter.done():
+                waiter.cancel()
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+
+def _expire(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_exception(Empty())
+
+
+class FairPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio pool with a first come, first served hand-off (FairQueue)."""
+
+    _queue_class = FairQueue
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
+        poolclass=FairPool,
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=POOL_WAIT_SECONDS,
