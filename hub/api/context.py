@@ -157,6 +157,13 @@ class Context:
             self._audit.clear()
             await session.close()
             self._session = None
+            self.forget_loaded()
+
+    def forget_loaded(self) -> None:
+        """Drop the dataloaders and all they hold: the next unit of work loads afresh. The loaders refer back to
+        this context, so without this the rows they cached would wait for the cycle collector rather than go when
+        the request does."""
+        self.__dict__.pop("loaders", None)
 
     async def _reads_noted_in_place(self, session: AsyncSession) -> bool:
         """A query's transaction holds reads only: append the entry naming its restricted reads there and commit,
