@@ -29,12 +29,14 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
@@ -77,6 +79,10 @@ class FieldPlan:
     parent: GraphQLObjectType | None = None
     # value -> completed value; objects are completed later, in batches (see Run.object)
     complete: Callable[[Run, Any, Any], Any] | None = None
+    # For an attribute of a scalar or enum type, the type's serializer (Run.fill serialises such fields inline)
+    # and whether it may be null.
+    serialize: Callable[[Any], Any] | None = None
+    nullable: bool = True
 
 
 @dataclass(slots=True)
@@ -231,6 +237,10 @@ class Compiler:
             plan.kind = ASYNC if resolver.is_async else SYNC
             plan.call = _caller(resolver)
         plan.complete = self.completion(graphql_field.type, nodes, fragments)
+        named = graphql_field.type.of_type if isinstance(graphql_field.type, GraphQLNonNull) else graphql_field.type
+        if plan.kind == ATTRIBUTE and isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
+            plan.serialize = named.serialize
+            plan.nullable = named is graphql_field.type
         return plan
 
 
@@ -352,6 +362,18 @@ class Run:
             sources, outs, paths = self.allowed(field_plan, rule, info, sources, outs, paths)
         if kind == ATTRIBUTE:
             attribute = field_plan.attribute
+            serialize = field_plan.serialize
+            if serialize is not None:  # a leaf: what `complete` does, without a call and a path for each value
+                nullable = field_plan.nullable
+                for source, out in zip(sources, outs, strict=True):
+                    value = getattr(source, attribute)
+                    if value is None:
+                        if not nullable:
+                            raise Abandon
+                        out[key] = None
+                    else:
+                        out[key] = serialize(value)
+                return
             for source, out, path in zip(sources, outs, paths, strict=True):
                 out[key] = complete(self, getattr(source, attribute), (path, key))
             return

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -66,7 +67,11 @@ def iso_datetime() -> dict[str, Callable[[Any], Any]]:
 
 
 def encode_cursor(ordering: Ordering, row: Any) -> str:
-    raw = json.dumps([ordering.encode(ordering.value_of(row)), str(row.id)])
+    value = ordering.encode(ordering.value_of(row))
+    if isinstance(value, str):  # what json.dumps([value, id]) writes, without its general machinery
+        raw = f"[{encode_basestring_ascii(value)}, {encode_basestring_ascii(str(row.id))}]"
+    else:
+        raw = json.dumps([value, str(row.id)])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -166,6 +166,7 @@ class Leaf:
     number: int
     colour: Colour
     label: str | None
+    tag: str = "tagged"  # promised, but the third leaf's is None
 
     @strawberry.field
     def double(self) -> int:
@@ -199,7 +200,10 @@ class Other:
 class Root:
     @strawberry.field
     def leaves(self, count: int = 4) -> list[Leaf]:
-        return [Leaf(number=n, colour=Colour.RED if n % 2 else Colour.BLUE, label=None) for n in range(1, count + 1)]
+        return [
+            Leaf(number=n, colour=Colour.RED if n % 2 else Colour.BLUE, label=None, tag=None if n == 3 else "tagged")  # type: ignore[arg-type]
+            for n in range(1, count + 1)
+        ]
 
     @strawberry.field
     def mixed(self) -> list[Leaf | Other]:
@@ -226,6 +230,7 @@ QUERIES = {
     "typename and union": "{ mixed { __typename ... on Leaf { number label } ... on Other { name } } }",
     "a resolver that raises": "{ leaves { number broken } }",
     "null in a non-null field": "{ leaves { number promised } }",
+    "null in a non-null attribute": "{ leaves { number label tag } }",
     "a field rule": "{ leaves { number secret } }",
     "fragments": "{ leaves(count: 2) { ...A ...B } } fragment A on Leaf { number } "
     "fragment B on Leaf { colour number }",
