@@ -36,6 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,10 +93,7 @@ class Prepared:
             try:
                 if adapted._transaction is None and not self.alone and adapted.isolation_level != "autocommit":
                     await adapted._start_transaction()  # the session's transaction, as its first statement would
-                build = plan.build
-                if build is None:  # the first run: the result's column types, for their processors
-                    described = await adapted._connection.prepare(plan.sql)
-                    build = plan.columns_are([attribute.type.oid for attribute in described.get_attributes()])
+                build = plan.build or await _described(adapted, plan)
                 records = await adapted._connection.fetch(plan.sql, *arguments)
             except Exception as error:
                 translated = _translated(error, adapted, plan.sql, connection.dialect)
@@ -177,6 +175,70 @@ class Inserts:
             statement = sa.insert(self.table).values({name: sa.bindparam(name) for name in columns})
             prepared = self._prepared[columns] = Prepared(statement)
         await prepared.rows(session, **row)
+
+
+class Together:
+    """Reads over keys that the same level of a query asks for at once, sent as one statement.
+
+    Each part is a statement of rows belonging to keys: `parts[name](parameter)` builds it with its keys as the ARRAY
+    parameter named `parameter` (`any_of(column, parameter)`) and its order. For the parts named in a run, the
+    statement selects one row holding, per part, its rows as an array of records in the part's order (PostgreSQL's
+    `array_agg(ROW(...) ORDER BY ...)`), prepared once for each set of names. Each part's records become rows as
+    its own statement's would (named tuples, through SQLAlchemy's result processors), so one round trip answers
+    what took one per part: a case's participants, history, sessions and the rest, where a dataloader each would
+    each send its own."""
+
+    def __init__(self, parts: dict[str, Callable[[str], sa.Select[Any]]], *, alone: bool = False) -> None:
+        self.parts = parts
+        self.alone = alone
+        self._statements: dict[tuple[str, ...], Prepared] = {}
+        self._rows: dict[str, Prepared] = {}  # each part alone: its columns' processors and row type
+
+    async def rows(self, session: AsyncSession, keys: dict[str, Sequence[Any]]) -> dict[str, list[Any]]:
+        """The rows of each part named in `keys`, for that part's keys."""
+        names = tuple(sorted(keys))
+        statement = self._statements.get(names)
+        if statement is None:
+            statement = self._statements[names] = Prepared(self._combined(names), alone=self.alone)
+        (arrays,) = await statement.rows(session, **{_parameter(name): list(keys[name]) for name in names})
+        found = {}
+        for name, records in zip(names, arrays, strict=True):
+            build = await self._builder(session, name)
+            found[name] = build(records or ())
+        return found
+
+    def _combined(self, names: tuple[str, ...]) -> sa.Select[Any]:
+        columns = []
+        for name in names:
+            part = self.parts[name](_parameter(name))
+            record = sa.func.row(*part.selected_columns)
+            order = part._order_by_clauses
+            aggregate = sa.func.array_agg(aggregate_order_by(record, *order) if order else record)
+            columns.append(part.with_only_columns(aggregate, maintain_column_froms=True).order_by(None).label(name))
+        return sa.select(*columns)
+
+    async def _builder(self, session: AsyncSession, name: str) -> Callable[[Sequence[Any]], list[Any]]:
+        alone = self._rows.get(name)
+        if alone is None:
+            alone = self._rows[name] = Prepared(self.parts[name](_parameter(name)))
+        plan = alone._plan
+        if plan is not None and plan.build is not None:
+            return plan.build
+        connection, adapted = await _adapter(session)
+        plan = plan or alone._compile(connection.dialect)
+        async with adapted._execute_mutex:
+            return await _described(adapted, plan)
+
+
+async def _described(adapted: Any, plan: _Plan) -> Callable[[Sequence[Any]], list[Any]]:
+    """The first run of a statement: the rows' maker, from the result's column types (for their processors), as
+    PostgreSQL describes the statement. Called under the adapter's lock."""
+    described = await adapted._connection.prepare(plan.sql)
+    return plan.columns_are([attribute.type.oid for attribute in described.get_attributes()])
+
+
+def _parameter(name: str) -> str:
+    return f"{name}_keys"
 
 
 class _Plan:

@@ -4,6 +4,7 @@ with SQLAlchemy's errors."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -14,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.api import faults
 from hub.api.ratelimit import RateBucket
 from hub.db import records
-from hub.prepared import Inserts, Prepared
-from hub.referrals.models import Referral, Stage
-from tests.factories import create_agency, create_referral
+from hub.prepared import Inserts, Prepared, Together
+from hub.referrals.loaders import Gathered
+from hub.referrals.models import ParticipantRole, Referral, Stage
+from hub.referrals.repository import CASE_PARTS
+from tests.factories import create_agency, create_participant, create_referral
+from tests.referrals.test_statement_count import statements_on
 
 _IDS = sa.bindparam("ids", type_=sa.ARRAY(Referral.__table__.c.id.type))
 REFERRALS = Prepared(records(sa.select(Referral).where(Referral.id == sa.any_(_IDS)).order_by(Referral.reference)))
@@ -121,3 +125,55 @@ async def test_inserts_write_every_column_given(session):
     assert (await BUCKET.first(session, key="defaults")).granted is True  # the column's default
     with pytest.raises(ValueError, match="not columns of rate_bucket: colour"):
         await buckets.add(session, {"key": "x", "colour": "red"})
+
+
+async def test_together_reads_each_part_as_its_own_statement_would(session, engine):
+    police = await create_agency(session)
+    referrals = [await create_referral(session, police) for _ in range(3)]
+    for referral in referrals[:2]:
+        await create_participant(session, referral, ParticipantRole.HARMED)
+        await create_participant(session, referral, ParticipantRole.RESPONSIBLE)
+    await session.flush()
+    ids = [referral.id for referral in referrals]
+    parts = {name: CASE_PARTS[name] for name in ("participants", "stage_events", "feedback")}
+    together = Together(parts)
+    with statements_on(engine) as sent:
+        found = await together.rows(session, {"participants": ids[:2], "stage_events": ids, "feedback": ids})
+    assert len([s for s in sent if "array_agg" in s]) == 1
+    for name, keys in (("participants", ids[:2]), ("stage_events", ids), ("feedback", ids)):
+        alone = (await session.execute(parts[name]("keys"), {"keys": keys})).all()
+        assert [tuple(row) for row in found[name]] == [tuple(row) for row in alone], name
+        assert [row._fields for row in found[name][:1]] == [tuple(row._fields) for row in alone[:1]]
+    assert len(found["participants"]) == 4 and found["feedback"] == []
+    assert all(row.role in (ParticipantRole.HARMED, ParticipantRole.RESPONSIBLE) for row in found["participants"])
+    # Only the parts asked for, each for its own keys.
+    only = await together.rows(session, {"participants": [ids[1]]})
+    assert list(only) == ["participants"] and {row.referral_id for row in only["participants"]} == {ids[1]}
+
+
+async def test_loads_of_one_turn_go_together_and_share_a_failure(session, engine):
+    police = await create_agency(session)
+    referral = await create_referral(session, police)
+    await create_participant(session, referral, ParticipantRole.HARMED)
+    await session.flush()
+
+    async def run(query, *args):
+        return await query(session, *args)
+
+    gathered = Gathered(run, Together(CASE_PARTS))
+    with statements_on(engine) as sent:
+        participants, events = await asyncio.gather(
+            gathered.load("participants", [referral.id]), gathered.load("stage_events", [referral.id])
+        )
+        later = await gathered.load("feedback", [referral.id])  # a later turn: a statement of its own
+    assert len(sent) == 2
+    assert [p.role for p in participants] == [ParticipantRole.HARMED] and len(events) == 1 and later == []
+
+    async def failing(query, *args):
+        raise sa_exc.OperationalError("SELECT", {}, Exception("down"))
+
+    broken = Gathered(failing, Together(CASE_PARTS))
+    outcomes = await asyncio.gather(
+        broken.load("participants", [referral.id]), broken.load("feedback", [referral.id]), return_exceptions=True
+    )
+    assert all(isinstance(outcome, sa_exc.OperationalError) for outcome in outcomes)

@@ -25,15 +25,6 @@ class FacilitatorByIdLoader(ReadableByIdLoader[Facilitator]):
         super().__init__(run, principal, repository.by_ids)
 
 
-class FacilitatorsByReferralLoader(DataLoader[uuid.UUID, list[Facilitator]]):
-    def __init__(self, run: Runner) -> None:
-        async def load(ids: list[uuid.UUID]) -> list[list[Facilitator]]:
-            pairs = await run(repository.allocated_to, ids)
-            return [[f for _, f in group] for group in group_by_referral(pairs, ids, lambda pair: pair[0])]
-
-        super().__init__(load_fn=load)
-
-
 class VolunteerHoursByFacilitatorLoader(DataLoader[HoursPageKey, Page[VolunteerHours]]):
     """A page of each facilitator's hours log, newest day first.
 

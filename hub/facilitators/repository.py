@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from hub.auth.principal import Principal
 from hub.facilitators.models import Allocation, Facilitator, VolunteerHours
-from hub.prepared import Prepared, any_of
+from hub.prepared import any_of
 from hub.referrals.models import Referral
 from hub.referrals.repository import readable_condition
 
@@ -39,21 +40,16 @@ async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid
     return {row.id: row for row in rows}
 
 
-_ALLOCATED_TO = Prepared(
-    sa.select(Allocation.referral_id.label("allocated_to"), *Facilitator.__table__.columns)
-    .join(Facilitator, Facilitator.id == Allocation.facilitator_id)
-    .where(any_of(Allocation.referral_id))
-    .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name),
-    alone=True,
-)
-
-
-async def allocated_to(
-    session: AsyncSession, referral_ids: Sequence[uuid.UUID]
-) -> Sequence[tuple[uuid.UUID, Facilitator]]:
-    """(referral id, facilitator) for each facilitator allocated to the referrals; the facilitator as a read-only
-    record (its columns, and the referral's id as `allocated_to`)."""
-    return [(row.allocated_to, row) for row in await _ALLOCATED_TO.rows(session, ids=list(referral_ids))]
+def allocated(parameter: str) -> sa.Select[Any]:
+    """The facilitators allocated to the referrals whose ids are the ARRAY parameter `parameter`, as read-only
+    records (their columns, and the referral's id as `allocated_to`), by referral and in order of allocation. The
+    dataloaders read it with the rest of a case (hub/api/loaders.py)."""
+    return (
+        sa.select(Allocation.referral_id.label("allocated_to"), *Facilitator.__table__.columns)
+        .join(Facilitator, Facilitator.id == Allocation.facilitator_id)
+        .where(any_of(Allocation.referral_id, parameter))
+        .order_by(Allocation.referral_id, Allocation.allocated_at, Facilitator.full_name)
+    )
 
 
 async def by_email(session: AsyncSession, email: str) -> Facilitator | None:

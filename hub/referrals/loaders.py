@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from hub.auth.principal import Principal
 from hub.db import Runner
+from hub.prepared import Together
 from hub.referrals import repository
 from hub.referrals.models import (
-    AgreementAction,
-    Assessment,
-    ContactAttempt,
-    Feedback,
     OutcomeAgreement,
     Participant,
     Referral,
-    RestorativeSession,
-    StageEvent,
 )
 
 T = TypeVar("T")
@@ -51,19 +47,57 @@ class ReadableByIdLoader(DataLoader[uuid.UUID, T | None]):
         super().__init__(load_fn=load)
 
 
-class RowsByKeyLoader(DataLoader[uuid.UUID, list[T]]):
-    """Every row belonging to each key (a referral, an agreement), fetched for the whole batch at once.
+class Gathered:
+    """A request's reads of a Together's parts (a case's participants, history, sessions, ...): the parts that
+    dataloaders ask for in the same turn of the event loop (one level of a query) go as one statement.
 
-    The keys come from rows the caller may already see, so the fetch does not filter again."""
+    Each dataloader dispatches its batch in the same turn as the others of its level; the first to ask schedules
+    the statement for the next turn, and every part asked for until then joins it."""
 
-    def __init__(
-        self,
-        run: Runner,
-        fetch: Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[Sequence[T]]],
-        key_of: Callable[[T], uuid.UUID],
-    ) -> None:
+    def __init__(self, run: Runner, together: Together) -> None:
+        self.run = run
+        self.together = together
+        self._asked: dict[str, list[uuid.UUID]] | None = None
+        self._answer: asyncio.Future[dict[str, list[Any]]] | None = None
+        self._sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+    async def load(self, name: str, keys: Sequence[uuid.UUID]) -> list[Any]:
+        if self._asked is None or self._answer is None:
+            self._asked, self._answer = {}, asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(self._send)
+        self._asked.setdefault(name, []).extend(keys)
+        return (await self._answer)[name]
+
+    def _send(self) -> None:
+        asked, answer = self._asked, self._answer
+        self._asked = self._answer = None
+        assert asked is not None and answer is not None
+
+        async def send() -> None:
+            try:
+                found = await self.run(self.together.rows, asked)
+            except asyncio.CancelledError:
+                answer.cancel()
+                raise
+            except Exception as error:
+                answer.set_exception(error)
+            else:
+                answer.set_result(found)
+
+        task = asyncio.ensure_future(send())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+
+class PartByKeyLoader(DataLoader[uuid.UUID, list[T]]):
+    """Every row of a part (hub.prepared.Together) belonging to each key (a referral, an agreement), read with the
+    other parts the same level of the query asks for.
+
+    The keys come from rows the caller may already see, so the part does not filter again."""
+
+    def __init__(self, gathered: Gathered, name: str, key_of: Callable[[T], uuid.UUID]) -> None:
         async def load(keys: list[uuid.UUID]) -> list[list[T]]:
-            return group_by_referral(await run(fetch, keys), keys, key_of)
+            return group_by_referral(await gathered.load(name, keys), keys, key_of)
 
         super().__init__(load_fn=load)
 
@@ -78,47 +112,12 @@ class ParticipantByIdLoader(ReadableByIdLoader[Participant]):
         super().__init__(run, principal, repository.readable_participants)
 
 
-class ParticipantsByReferralLoader(RowsByKeyLoader[Participant]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.participants_of, lambda p: p.referral_id)
-
-
-class StageEventsByReferralLoader(RowsByKeyLoader[StageEvent]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.stage_events_of, lambda e: e.referral_id)
-
-
-class ContactAttemptsByReferralLoader(RowsByKeyLoader[ContactAttempt]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.contact_attempts_of, lambda a: a.referral_id)
-
-
-class AssessmentsByReferralLoader(RowsByKeyLoader[Assessment]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.assessments_of, lambda a: a.referral_id)
-
-
-class SessionsByReferralLoader(RowsByKeyLoader[RestorativeSession]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.sessions_of, lambda s: s.referral_id)
-
-
-class FeedbackByReferralLoader(RowsByKeyLoader[Feedback]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.feedback_of, lambda f: f.referral_id)
-
-
-class ActionsByAgreementLoader(RowsByKeyLoader[AgreementAction]):
-    def __init__(self, run: Runner) -> None:
-        super().__init__(run, repository.actions_of_agreements, lambda a: a.agreement_id)
-
-
 class AgreementByReferralLoader(DataLoader[uuid.UUID, OutcomeAgreement | None]):
     """A referral's outcome agreement (at most one), or None while there is none."""
 
-    def __init__(self, run: Runner) -> None:
+    def __init__(self, gathered: Gathered) -> None:
         async def load(ids: list[uuid.UUID]) -> list[OutcomeAgreement | None]:
-            found = {row.referral_id: row for row in await run(repository.agreements_of, ids)}
+            found = {row.referral_id: row for row in await gathered.load("agreements", ids)}
             return [found.get(i) for i in ids]
 
         super().__init__(load_fn=load)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -111,28 +111,29 @@ async def by_reference(session: AsyncSession, principal: Principal, reference: s
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-def _batch(key: Any, *then: Any) -> Prepared:
-    """A dataloader's statement, prepared once (hub.prepared): the rows of `key`'s model whose `key` is any of
-    the :keys given at execution, ordered by `key` and then `then`, as read-only records (hub.db.records)."""
-    return Prepared(records(sa.select(key.class_).where(any_of(key, "keys")).order_by(key, *then)), alone=True)
+def by_key(key: Any, *then: Any) -> Callable[[str], sa.Select[Any]]:
+    """The statement of a dataloader's batch, given the name of its ARRAY parameter: the rows of `key`'s model whose
+    `key` is any of the keys given, ordered by `key` and then `then`, as read-only records (hub.db.records)."""
+    return lambda parameter: records(sa.select(key.class_).where(any_of(key, parameter)).order_by(key, *then))
 
 
-async def _batched(session: AsyncSession, statement: Prepared, keys: Sequence[uuid.UUID]) -> Sequence[Any]:
-    return await statement.rows(session, keys=list(keys))
-
-
-_PARTICIPANTS_OF = _batch(Participant.referral_id, Participant.position, Participant.id)
-_STAGE_EVENTS_OF = _batch(StageEvent.referral_id, StageEvent.at, StageEvent.id)
-_CONTACT_ATTEMPTS_OF = _batch(ContactAttempt.referral_id, ContactAttempt.attempted_at, ContactAttempt.id)
-_ASSESSMENTS_OF = _batch(Assessment.referral_id, Assessment.assessed_on, Assessment.recorded_at, Assessment.id)
-_SESSIONS_OF = _batch(RestorativeSession.referral_id, RestorativeSession.scheduled_for, RestorativeSession.id)
-_AGREEMENTS_OF = _batch(OutcomeAgreement.referral_id)
-_ACTIONS_OF_AGREEMENTS = _batch(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id)
-_FEEDBACK_OF = _batch(Feedback.referral_id, Feedback.received_at, Feedback.id)
+# What the dataloaders read of a case, by referral (actions: by agreement). hub/api/loaders.py sends the parts
+# one level of a query asks for as one statement (hub.prepared.Together).
+CASE_PARTS = {
+    "participants": by_key(Participant.referral_id, Participant.position, Participant.id),
+    "stage_events": by_key(StageEvent.referral_id, StageEvent.at, StageEvent.id),
+    "contact_attempts": by_key(ContactAttempt.referral_id, ContactAttempt.attempted_at, ContactAttempt.id),
+    "assessments": by_key(Assessment.referral_id, Assessment.assessed_on, Assessment.recorded_at, Assessment.id),
+    "sessions": by_key(RestorativeSession.referral_id, RestorativeSession.scheduled_for, RestorativeSession.id),
+    "agreements": by_key(OutcomeAgreement.referral_id),
+    "actions": by_key(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id),
+    "feedback": by_key(Feedback.referral_id, Feedback.received_at, Feedback.id),
+}
+_PARTICIPANTS_OF = Prepared(CASE_PARTS["participants"]("keys"), alone=True)
 
 
 async def participants_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Participant]:
-    return await _batched(session, _PARTICIPANTS_OF, referral_ids)
+    return await _PARTICIPANTS_OF.rows(session, keys=list(referral_ids))
 
 
 async def readable_participants(
@@ -144,10 +145,6 @@ async def readable_participants(
         .where(Participant.id.in_(ids), readable_condition(principal))
     )
     return {row.id: row for row in (await session.execute(records(statement))).all()}
-
-
-async def stage_events_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[StageEvent]:
-    return await _batched(session, _STAGE_EVENTS_OF, referral_ids)
 
 
 # Reads that changes build on. Service functions call these inside the change's transaction.
@@ -253,30 +250,3 @@ async def feedback_exists(
         Feedback.participant_id.is_(None) if participant_id is None else Feedback.participant_id == participant_id,
     )
     return (await session.execute(statement.limit(1))).first() is not None
-
-
-# The case record, read in batches by the dataloaders: one statement for any number of referrals.
-
-
-async def contact_attempts_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[ContactAttempt]:
-    return await _batched(session, _CONTACT_ATTEMPTS_OF, referral_ids)
-
-
-async def assessments_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Assessment]:
-    return await _batched(session, _ASSESSMENTS_OF, referral_ids)
-
-
-async def sessions_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[RestorativeSession]:
-    return await _batched(session, _SESSIONS_OF, referral_ids)
-
-
-async def agreements_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[OutcomeAgreement]:
-    return await _batched(session, _AGREEMENTS_OF, referral_ids)
-
-
-async def actions_of_agreements(session: AsyncSession, agreement_ids: Sequence[uuid.UUID]) -> Sequence[AgreementAction]:
-    return await _batched(session, _ACTIONS_OF_AGREEMENTS, agreement_ids)
-
-
-async def feedback_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[Feedback]:
-    return await _batched(session, _FEEDBACK_OF, referral_ids)
