@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.audit.models import AuditAction, AuditEntry
 from hub.auth.principal import Principal
 from hub.auth.scopes import Scope
-from hub.db import advisory_lock
-from hub.prepared import Inserts, Prepared
+from hub.prepared import Prepared
 
 # Every append takes this transaction-level lock first, so entries join the chain one at a time.
 CHAIN_LOCK = "audit_entry:chain"
@@ -51,29 +51,41 @@ def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditE
     return statement
 
 
-# Appending runs on every change and every read of restricted data: its three statements are prepared once
-# (hub.prepared). The lock and the read of the last link stay two statements: the read must see what was
-# committed while this one waited for the lock, and a statement sees only what was committed when it began.
-_LAST_LINK = Prepared(sa.select(AuditEntry.sequence, AuditEntry.hash).order_by(AuditEntry.sequence.desc()).limit(1))
-_ENTRY_COLUMNS = tuple(column.name for column in AuditEntry.__table__.columns)
-_ENTRIES = Inserts(AuditEntry.__table__)
+# Appending runs on every change and every read of restricted data, and holds the chain until its transaction
+# ends: one statement (the function of migration 0009), prepared once (hub.prepared).
+_APPEND = Prepared(
+    sa.text("SELECT sequence, prev_hash, hash FROM audit_append(:chain, :entries)")
+    .bindparams(sa.bindparam("chain", type_=sa.String), sa.bindparam("entries", type_=postgresql.JSONB))
+    .columns(sequence=sa.BigInteger, prev_hash=sa.String, hash=sa.String)
+)
 
 
-async def lock_chain(session: AsyncSession) -> None:
-    """Hold the chain until the transaction ends: concurrent appends wait, so the chain never forks."""
-    await advisory_lock(session, CHAIN_LOCK)
-
-
-async def last_link(session: AsyncSession) -> tuple[int, str] | None:
-    """The sequence number and hash of the newest entry; None while the chain is empty."""
-    row = await _LAST_LINK.first(session)
-    return (int(row.sequence), str(row.hash)) if row is not None else None
-
-
-async def insert_entries(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
-    """Write the entries (already chained) as they are, in order."""
-    for entry in entries:
-        await _ENTRIES.add(session, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
+async def append_chained(
+    session: AsyncSession, entries: Sequence[tuple[AuditEntry, tuple[str, str, str]]]
+) -> list[tuple[int, str, str]]:
+    """Join the entries (with their canonical text around the link: service.around_the_link) to the end of the
+    chain, in order, holding the chain until the transaction ends: (sequence, prev_hash, hash) of each."""
+    payload = [
+        {
+            "id": str(entry.id),
+            "at": entry.at.isoformat(timespec="microseconds"),
+            "action": AuditAction(entry.action).value,
+            "operation": entry.operation,
+            "actor_agency_id": str(entry.actor_agency_id) if entry.actor_agency_id is not None else None,
+            "actor_client_id": entry.actor_client_id,
+            "actor_person": entry.actor_person,
+            "recipient": entry.recipient,
+            "request_id": entry.request_id,
+            "source_address": entry.source_address,
+            "records": entry.records,
+            "head": head,
+            "middle": middle,
+            "tail": tail,
+        }
+        for entry, (head, middle, tail) in entries
+    ]
+    rows = await _APPEND.rows(session, chain=CHAIN_LOCK, entries=payload)
+    return [(int(row.sequence), str(row.prev_hash), str(row.hash)) for row in rows]
 
 
 async def chain_after(session: AsyncSession, sequence: int, limit: int) -> Sequence[AuditEntry]:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.audit import repository
-from hub.audit.models import GENESIS_HASH, AuditAction, AuditEntry, RecordChange
+from hub.audit.models import AuditAction, AuditEntry, RecordChange
 from hub.auth.principal import Principal
 from hub.columns import utcnow
 
@@ -51,9 +51,16 @@ class PendingEntry:
     at: datetime = field(default_factory=utcnow)
 
     def chained(self, sequence: int, prev_hash: str) -> AuditEntry:
+        entry = self.unchained()
+        entry.sequence, entry.prev_hash = sequence, prev_hash
+        entry.hash = hash_of(entry)
+        return entry
+
+    def unchained(self) -> AuditEntry:
+        """The entry before it joins the chain: sequence 0, no hashes."""
         actor = self.actor or Actor(None, None)
-        entry = AuditEntry(
-            sequence=sequence,
+        return AuditEntry(
+            sequence=0,
             at=self.at,
             action=self.action,
             operation=self.operation,
@@ -64,11 +71,9 @@ class PendingEntry:
             request_id=self.request_id,
             source_address=self.source_address,
             records=self.records,
-            prev_hash=prev_hash,
+            prev_hash="",
             hash="",
         )
-        entry.hash = hash_of(entry)
-        return entry
 
 
 def record(
@@ -83,8 +88,16 @@ def record(
 
 def canonical(entry: AuditEntry) -> bytes:
     """The entry as the hash sees it: sorted keys, no spaces, UTC time to the microsecond, UTF-8."""
-    body = {
-        "sequence": entry.sequence,
+    return canonical_text(_body(entry, entry.sequence, entry.prev_hash)).encode()
+
+
+def canonical_text(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _body(entry: AuditEntry, sequence: int, prev_hash: str) -> dict[str, Any]:
+    return {
+        "sequence": sequence,
         "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "action": AuditAction(entry.action).value,
         "operation": entry.operation,
@@ -95,9 +108,8 @@ def canonical(entry: AuditEntry) -> bytes:
         "request_id": entry.request_id,
         "source_address": entry.source_address,
         "records": entry.records,
-        "prev_hash": entry.prev_hash,
+        "prev_hash": prev_hash,
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def hash_of(entry: AuditEntry) -> str:
@@ -112,19 +124,29 @@ async def append(session: AsyncSession, pending: PendingEntry) -> AuditEntry:
 
 
 async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
-    """Add entries at the end of the chain, in order, in the session's transaction.
+    """Add entries at the end of the chain, in order, in the session's transaction, in one statement
+    (repository.append_chained).
 
     The chain lock is held until the transaction ends, so a concurrent append reads this one as the last.
     """
     if not pending:
         return []
-    await repository.lock_chain(session)
-    sequence, prev_hash = await repository.last_link(session) or (0, GENESIS_HASH)
-    entries = []
-    for item in pending:
-        sequence += 1
-        entry = item.chained(sequence, prev_hash)
-        prev_hash = entry.hash
-        entries.append(entry)
-    await repository.insert_entries(session, entries)
+    entries = [item.unchained() for item in pending]
+    links = await repository.append_chained(session, [(entry, around_the_link(entry)) for entry in entries])
+    for entry, (sequence, prev_hash, hash_) in zip(entries, links, strict=True):
+        entry.sequence, entry.prev_hash, entry.hash = sequence, prev_hash, hash_
     return entries
+
+
+def around_the_link(entry: AuditEntry) -> tuple[str, str, str]:
+    """The entry's canonical text in three pieces, around its previous hash and its sequence number: the database
+    fills them in as it chains the entry, and canonical(entry) is then head + prev_hash + middle + sequence + tail.
+
+    Every other value in the text is a JSON string (its quotes escaped), a UUID or null, so the keys are found
+    where they are: prev_hash is the first key whose name could match, sequence the last."""
+    text = canonical_text(_body(entry, sequence=0, prev_hash=""))
+    link = '"prev_hash":"'
+    start = text.index(link) + len(link)
+    number = '"sequence":0'
+    end = text.rindex(number) + len(number) - 1
+    return text[:start], text[start:end], text[end + 1 :]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from hub.audit.models import GENESIS_HASH, AuditEntry
-from hub.audit.service import canonical, hash_of
+from hub.audit.models import GENESIS_HASH, AuditAction, AuditEntry
+from hub.audit.service import Actor, PendingEntry, append_all, around_the_link, canonical, hash_of, record
 from hub.audit.verify import Break, Verdict, verify_chain
 from tests.audit.trail import append_samples, bypass_trigger, entries, restore_trigger, sample
+from tests.referrals.test_statement_count import statements_on
 
 
 async def test_entries_link_in_sequence_and_hash_their_content(session):
@@ -88,3 +91,36 @@ async def test_a_removed_entry_is_found(session):
     await session.execute(sa.text("DELETE FROM audit_entry WHERE sequence IN (2, 3)"))
     await restore_trigger(session)
     assert await verify_chain(session) == Verdict(1, Break(4, "entries #2 to #3 before it are missing"))
+
+
+AWKWARD = PendingEntry(
+    action=AuditAction.CONSULTATION,
+    operation='query "prev_hash":"x" "sequence":0',  # the keys' own text inside a value
+    records=[
+        record("Participant", uuid.UUID(int=5), ["contact"]),
+        {"type": "Note", "id": 'Zoë\u2028 \\ "', "fields": []},
+    ],
+    actor=Actor(None, None, 'person "sequence":0'),
+    recipient=None,
+    request_id=None,
+    source_address='"prev_hash":"',
+)
+
+
+@pytest.mark.parametrize("pending", [sample(1), AWKWARD], ids=["sample", "awkward values"])
+def test_the_text_around_the_link_is_the_canonical_text(pending):
+    head, middle, tail = around_the_link(pending.unchained())
+    entry = pending.chained(123, "ab" * 32)
+    assert (head + entry.prev_hash + middle + str(entry.sequence) + tail).encode() == canonical(entry)
+
+
+async def test_appending_is_one_statement_and_the_database_hashes_as_the_hub_does(session, engine):
+    await append_samples(session, 1)
+    with statements_on(engine) as sent:
+        written = await append_all(session, [AWKWARD, sample(2)])
+    assert len(sent) == 1
+    chain = await entries(session)
+    assert [e.sequence for e in chain] == [1, 2, 3]
+    assert [(e.prev_hash, e.hash) for e in chain[1:]] == [(w.prev_hash, w.hash) for w in written]
+    assert all(e.hash == hash_of(e) for e in chain)
+    assert await verify_chain(session) == Verdict(3)
