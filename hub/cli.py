@@ -443,8 +443,8 @@ def serve(
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting instead lets the embedded server stop.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     if workers > 1:
-        # Each process builds its own app from the environment (worker_app); the embedded server, if any, stays
-        # with this one, which supervises them.
+        # Each process builds its own app from the environment (worker_app) and listens on a socket of its own
+        # (hub/workers.py); the embedded server, if any, stays with this one, which supervises them.
         os.environ.update(
             {
                 "DATABASE_URL": prepared.url,
@@ -452,7 +452,14 @@ def serve(
                 SERVE_WEBHOOK_WORKER: "1" if worker else "0",
             }
         )
-        uvicorn.run("hub.cli:worker_app", factory=True, workers=workers, **_listening(host, port, prepared.settings))
+        from hub.workers import WorkersFailed, supervise
+
+        options = _listening(host, port, prepared.settings)
+        options = {name: value for name, value in options.items() if name not in ("host", "port")}
+        try:
+            supervise("hub.cli:worker_app", workers, host, port, options)
+        except WorkersFailed as error:
+            raise CommandError(str(error)) from None
         return
     application = serving_app(prepared.settings, prepared.url, webhook_worker=worker)
     uvicorn.run(application, **_listening(host, port, prepared.settings))
