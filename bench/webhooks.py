@@ -26,7 +26,7 @@ from hub.auth.principal import Principal
 from hub.auth.scopes import Role, scopes_for
 from hub.auth.service import create_client
 from hub.config import Settings
-from hub.db import Database, ensure_database, start_embedded, upgrade, with_database
+from hub.db import Database, drop_database, ensure_database, start_embedded, upgrade, with_database
 from hub.referrals import service
 from hub.referrals.inputs import ParticipantInput, ReferrerInput, SubmitReferralInput
 from hub.referrals.models import IncidentKind, ParticipantRole
@@ -177,10 +177,13 @@ def main() -> None:
     server = args.database_url or start_embedded(Path(".hub-data/bench-webhooks"))
     name = f"hub_bench_hooks_{time.time_ns() % 10**8}"
     asyncio.run(ensure_database(server, name))
-    url = with_database(server, name)
-    upgrade(url)
-    print(f"webhooks: {args.deliveries} deliveries, {args.samples} latency samples", file=sys.stderr)
-    figures = asyncio.run(measure(url, deliveries=args.deliveries, samples=args.samples))
+    try:  # the database is the run's own: dropped at the end, as `python -m bench` drops its
+        url = with_database(server, name)
+        upgrade(url)
+        print(f"webhooks: {args.deliveries} deliveries, {args.samples} latency samples", file=sys.stderr)
+        figures = asyncio.run(measure(url, deliveries=args.deliveries, samples=args.samples))
+    finally:
+        asyncio.run(drop_database(server, name))
     for key, value in figures.items():
         print(f"{key:36} {value}")
     print(json.dumps({"webhooks": figures}))

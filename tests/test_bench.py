@@ -171,3 +171,28 @@ def test_the_report_prints_a_table_then_one_json_line(loaded_free_context: scena
 def test_the_command_explains_itself() -> None:
     shown = subprocess.run([sys.executable, "-m", "bench", "--help"], capture_output=True, text=True, check=True)
     assert "--quick" in shown.stdout and "--referrals" in shown.stdout
+
+
+def test_the_webhook_bench_alone_leaves_no_database_behind(server_url):
+    """`python -m bench.webhooks --database-url URL` makes a database of its own for the run and drops it."""
+    command = [sys.executable, "-m", "bench.webhooks", "--database-url", server_url]
+    command += ["--deliveries", "3", "--samples", "1"]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    figures = json.loads(finished.stdout.strip().splitlines()[-1])["webhooks"]
+    assert figures["deliveries_per_second_one_worker"] > 0
+    listing = subprocess.run(
+        [sys.executable, "-c", LIST_DATABASES, server_url], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "hub_bench_hooks_" not in listing.stdout
+
+
+LIST_DATABASES = """
+import asyncio, sys, asyncpg
+from hub.db import plain_url
+async def main():
+    conn = await asyncpg.connect(plain_url(sys.argv[1]))
+    print([r[0] for r in await conn.fetch("SELECT datname FROM pg_database")])
+    await conn.close()
+asyncio.run(main())
+"""
