@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -60,31 +61,10 @@ _APPEND = Prepared(
 )
 
 
-async def append_chained(
-    session: AsyncSession, entries: Sequence[tuple[AuditEntry, tuple[str, str, str]]]
-) -> list[tuple[int, str, str]]:
-    """Join the entries (with their canonical text around the link: service.around_the_link) to the end of the
-    chain, in order, holding the chain until the transaction ends: (sequence, prev_hash, hash) of each."""
-    payload = [
-        {
-            "id": str(entry.id),
-            "at": entry.at.isoformat(timespec="microseconds"),
-            "action": AuditAction(entry.action).value,
-            "operation": entry.operation,
-            "actor_agency_id": str(entry.actor_agency_id) if entry.actor_agency_id is not None else None,
-            "actor_client_id": entry.actor_client_id,
-            "actor_person": entry.actor_person,
-            "recipient": entry.recipient,
-            "request_id": entry.request_id,
-            "source_address": entry.source_address,
-            "records": entry.records,
-            "head": head,
-            "middle": middle,
-            "tail": tail,
-        }
-        for entry, (head, middle, tail) in entries
-    ]
-    rows = await _APPEND.rows(session, chain=CHAIN_LOCK, entries=payload)
+async def append_chained(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    """Join the entries (as service._to_chain gives them) to the end of the chain, in order, holding the chain until
+    the transaction ends: (sequence, prev_hash, hash) of each."""
+    rows = await _APPEND.rows(session, chain=CHAIN_LOCK, entries=list(entries))
     return [(int(row.sequence), str(row.prev_hash), str(row.hash)) for row in rows]
 
 

@@ -132,19 +132,27 @@ async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> 
     if not pending:
         return []
     entries = [item.unchained() for item in pending]
-    links = await repository.append_chained(session, [(entry, around_the_link(entry)) for entry in entries])
+    links = await repository.append_chained(session, [_to_chain(entry) for entry in entries])
     for entry, (sequence, prev_hash, hash_) in zip(entries, links, strict=True):
         entry.sequence, entry.prev_hash, entry.hash = sequence, prev_hash, hash_
     return entries
 
 
-def around_the_link(entry: AuditEntry) -> tuple[str, str, str]:
-    """The entry's canonical text in three pieces, around its previous hash and its sequence number: the database
-    fills them in as it chains the entry, and canonical(entry) is then head + prev_hash + middle + sequence + tail.
+def _to_chain(entry: AuditEntry) -> dict[str, Any]:
+    """What the database's audit_append takes for an entry: its values as its canonical form has them (the time
+    in UTC), its id, and its canonical text in pieces around the link (around_the_link)."""
+    body = _body(entry, sequence=0, prev_hash="")
+    head, middle, tail = around_the_link(canonical_text(body))
+    return {**body, "id": str(entry.id), "head": head, "middle": middle, "tail": tail}
+
+
+def around_the_link(text: str) -> tuple[str, str, str]:
+    """The canonical text of an entry not yet chained (sequence 0, previous hash "") in three pieces, around its
+    previous hash and its sequence number: the database fills them in as it chains the entry, and canonical(entry)
+    is then head + prev_hash + middle + sequence + tail.
 
     Every other value in the text is a JSON string (its quotes escaped), a UUID or null, so the keys are found
     where they are: prev_hash is the first key whose name could match, sequence the last."""
-    text = canonical_text(_body(entry, sequence=0, prev_hash=""))
     link = '"prev_hash":"'
     start = text.index(link) + len(link)
     number = '"sequence":0'

@@ -109,7 +109,7 @@ AWKWARD = PendingEntry(
 
 @pytest.mark.parametrize("pending", [sample(1), AWKWARD], ids=["sample", "awkward values"])
 def test_the_text_around_the_link_is_the_canonical_text(pending):
-    head, middle, tail = around_the_link(pending.unchained())
+    head, middle, tail = around_the_link(canonical(pending.unchained()).decode())  # sequence 0, no previous hash
     entry = pending.chained(123, "ab" * 32)
     assert (head + entry.prev_hash + middle + str(entry.sequence) + tail).encode() == canonical(entry)
 
