@@ -84,7 +84,14 @@ async def test_each_process_listens_on_its_own_socket_and_connections_are_spread
     with serving(empty_database, "--workers", "2", "--no-worker") as base:
         port = int(base.rsplit(":", 1)[1])
         pids = serving_processes(base)
-        assert sorted(holders(pids, sockets_on(port, "0A")).values()) == [1, 1]
+        # /healthz answered once one process listened; the other may still be starting.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            listening = sorted(holders(pids, sockets_on(port, "0A")).values())
+            if listening == [1, 1]:
+                break
+            await asyncio.sleep(0.1)
+        assert listening == [1, 1]
         burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
         try:
             for connection in burst:
