@@ -9,7 +9,9 @@ reported in `extensions.cost` of every response.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +26,11 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     value_from_ast_untyped,
 )
@@ -65,6 +70,7 @@ class Walk:
     aliases: int = 0
     total: int = 0
     introspection_only: bool = True
+    consulted: set[str] = dataclasses.field(default_factory=set)  # the variables the figures depend on (page sizes)
 
     def selections(self, selection_set: SelectionSetNode | None, seen: frozenset[str] = frozenset()) -> Iterator[Any]:
         """The fields of a selection set, fragments expanded (a fragment is never expanded inside itself)."""
@@ -115,10 +121,22 @@ class Walk:
     def page_size(self, field: FieldNode) -> int:
         for argument in field.arguments or ():
             if argument.name.value in ("first", "last"):
+                self.consulted.update(_variables_in(argument.value))
                 value = value_from_ast_untyped(argument.value, self.variables)
                 if isinstance(value, int):
                     return max(0, min(value, MAX_PAGE_SIZE))
         return DEFAULT_PAGE_SIZE
+
+
+def _variables_in(value: Any) -> Iterator[str]:
+    if isinstance(value, VariableNode):
+        yield value.name.value
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from _variables_in(item)
+    elif isinstance(value, ObjectValueNode):
+        for item in value.fields:
+            yield from _variables_in(item.value)
 
 
 def _unwrap(type_: Any) -> Any:
@@ -144,6 +162,66 @@ def measure(
     return walk
 
 
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What the limits are checked against, for one operation and the values of the variables it depends on."""
+
+    depth: int
+    directives: int
+    aliases: int
+    total: int
+    introspection_only: bool
+
+
+class Measured:
+    """The figures of each operation, walked once: the same text brings the same document (the parser cache),
+    and only the page sizes' variables change the figures, so those variables' values are part of the key. The
+    entry keeps the document, so its id stays its own."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        # (schema id, document id, operation name) -> (schema, document, variables consulted, {their values: figures})
+        self.entries: OrderedDict[tuple, tuple[Any, Any, tuple[str, ...], dict[tuple, Figures]]] = OrderedDict()
+
+    def figures(
+        self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+    ) -> Figures:
+        key = (id(schema), id(document), operation_name)
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] is schema and entry[1] is document:
+            self.entries.move_to_end(key)
+            values = _values(entry[2], variables)
+            known = entry[3].get(values) if values is not None else None
+            if known is not None:
+                return known
+        walk = measure(schema, document, operation_name, variables)
+        figures = Figures(walk.depth, walk.directives, walk.aliases, walk.total, walk.introspection_only)
+        consulted = tuple(sorted(walk.consulted))
+        values = _values(consulted, variables)
+        if values is not None:
+            if entry is None or entry[0] is not schema or entry[1] is not document or entry[2] != consulted:
+                entry = self.entries[key] = (schema, document, consulted, {})
+                if len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+            if len(entry[3]) < self.size:  # page sizes a client sends are few; a client cycling through more walks
+                entry[3][values] = figures
+        return figures
+
+
+def _values(names: tuple[str, ...], variables: dict[str, Any]) -> tuple | None:
+    """The variables' values as a key (their types too: 5 and 5.0 are not the same page size), or None when one is
+    not hashable (then the operation is walked each time)."""
+    values = tuple((type(variables.get(name)), variables.get(name)) for name in names)
+    try:
+        hash(values)
+    except TypeError:
+        return None
+    return values
+
+
+MEASURED = Measured()
+
+
 class QueryLimits(SchemaExtension):
     """Refuses an operation over a limit with QUERY_TOO_COMPLEX before anything runs; reports its cost."""
 
@@ -167,7 +245,7 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         if not context.pre_execution_errors and context.graphql_document is not None:
             variables = context.variables or {}
-            walk = measure(context.schema._schema, context.graphql_document, context.operation_name, variables)
+            walk = MEASURED.figures(context.schema._schema, context.graphql_document, context.operation_name, variables)
             self.cost = walk.total
             refusal = _refusal(walk, self.cost) or await self.rate_limited()
             if refusal is not None:
@@ -206,7 +284,7 @@ class QueryLimits(SchemaExtension):
         return {"cost": {"requestedQueryCost": self.cost, "maximumAvailable": MAX_COST}}
 
 
-def _refusal(walk: Walk, cost: int) -> ProtocolError | None:
+def _refusal(walk: Figures, cost: int) -> ProtocolError | None:
     limit = MAX_INTROSPECTION_DEPTH if walk.introspection_only else MAX_DEPTH
     if walk.depth > limit:
         return too_complex(f"The query is {walk.depth} levels deep; at most {limit} are allowed.")

@@ -100,3 +100,56 @@ async def test_a_refused_mutation_writes_nothing(http, session, token):
     )
     refused(result, "aliases")
     assert await snapshot(session) == before
+
+
+async def test_an_operation_is_walked_once_for_each_value_of_its_page_size(http, token, monkeypatch):
+    from hub.api import limits
+
+    walks = []
+    real = limits.measure
+    monkeypatch.setattr(limits, "MEASURED", limits.Measured())
+    monkeypatch.setattr(limits, "measure", lambda *given: walks.append(given[3]) or real(*given))
+    query = (
+        "query($n: Int, $other: Boolean!) { referrals(first: $n) { edges { node { participants "
+        "{ fullName @include(if: $other) } } } } }"
+    )
+    costs = []
+    for n, other in [(2, True), (100, True), (2, False), (100, False), (2.0, True)]:
+        result = await graphql(http, token, query, {"n": n, "other": other})
+        costs.append(result.get("extensions", {}).get("cost", {}).get("requestedQueryCost"))
+    small, large = costs[0], costs[1]
+    assert small < large
+    # The cached figures follow the page size, and only it: a variable the cost does not read is not in the key.
+    assert costs[:4] == [small, large, small, large]
+    assert [w["n"] for w in walks] == [2, 100, 2.0]  # 2.0 is not 2: walked again (and refused by validation)
+
+
+def test_figures_of_an_unhashable_variable_are_walked_each_time():
+    from graphql import parse
+
+    from hub.api import limits
+    from hub.api.schema import build_schema
+
+    schema = build_schema()._schema
+    document = parse("query($n: Int) { referrals(first: $n) { edges { node { id } } } }")
+    measured = limits.Measured()
+    weird = {"n": [5]}  # not an Int (validation refuses it), and not hashable: no key, so no entry
+    assert measured.figures(schema, document, None, weird) == measured.figures(schema, document, None, {})
+    assert measured.figures(schema, document, None, weird) == measured.figures(schema, document, None, {})
+    (entry,) = measured.entries.values()
+    assert list(entry[3]) == [((type(None), None),)]  # the default page size's figures only
+
+
+async def test_a_document_is_validated_once(http, token, monkeypatch):
+    from hub.api import schema as schema_module
+
+    validated = []
+    real = schema_module.validate_document
+    monkeypatch.setattr(schema_module, "validate_document", lambda *given: validated.append(1) or real(*given))
+    good = "{ viewer { clientId } } # validated once"
+    bad = "{ viewer { clientIdd } } # refused once"
+    for _ in range(3):
+        assert "errors" not in await graphql(http, token, good)
+        refused = await graphql(http, token, bad)
+        assert refused["errors"][0]["message"].startswith("Cannot query field 'clientIdd'")
+    assert len(validated) == 2
