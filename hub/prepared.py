@@ -37,15 +37,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.session import SessionTransactionState
 
 
-async def _adapter(session: AsyncSession) -> tuple[Any, Any]:
+async def _adapter(session: AsyncSession) -> tuple[Connection, Any]:
     """The session's connection (beginning the session's transaction in SQLAlchemy's terms) and the asyncpg
-    adapter under it."""
-    connection = await session.connection()
-    return connection, (await connection.get_raw_connection()).dbapi_connection
+    adapter under it.
+
+    Once the session's transaction holds its connection, it is taken from there, as `Session.connection()` itself
+    first does, without the trip through a greenlet that `AsyncSession.connection()` takes (some 40 µs, several
+    times a request). Otherwise (no transaction yet, or a savepoint that has not begun), the session acquires it."""
+    sync = session.sync_session
+    transaction = sync._transaction
+    if transaction is not None and transaction._state is SessionTransactionState.ACTIVE:
+        held = transaction._connections.get(sync.bind)
+        if held is not None:
+            connection = held[0]
+            return connection, connection.connection.dbapi_connection
+    connection = (await session.connection()).sync_connection
+    assert connection is not None
+    return connection, connection.connection.dbapi_connection
 
 
 async def began(session: AsyncSession) -> bool:
@@ -84,11 +98,10 @@ class Prepared:
         connection, adapted = await _adapter(session)
         plan = self._plan or self._compile(connection.dialect)
         arguments = plan.arguments(parameters)
-        observed = connection.sync_connection
-        if observed is not None and (observed._has_events or observed.engine._has_events):
+        if connection._has_events or connection.engine._has_events:
             # Listeners of the engine's before_cursor_execute see these statements too (the statement counts of
             # the tests, tracing); there is no cursor or execution context to give them.
-            observed.dispatch.before_cursor_execute(observed, None, plan.sql, tuple(arguments), None, False)
+            connection.dispatch.before_cursor_execute(connection, None, plan.sql, tuple(arguments), None, False)
         async with adapted._execute_mutex:  # the adapter's own lock: one statement at a time on the connection
             try:
                 if adapted._transaction is None and not self.alone and adapted.isolation_level != "autocommit":
@@ -281,7 +294,12 @@ class _Plan:
 
 
 def _row_builder(compiled: Any, dialect: Dialect, type_codes: list[int]) -> Callable[[Sequence[Any]], list[Any]]:
-    """records -> rows: each column through the result processor SQLAlchemy would apply, into a named tuple."""
+    """records -> rows: each column through the result processor SQLAlchemy would apply, into a named tuple.
+
+    The maker is written out for the statement's columns (as namedtuple and dataclasses write theirs): one
+    expression a row, `Row(r[0], process_1(r[1]), ...)`, with no loop over the columns. An enum's processor is
+    its dictionary's lookup, which is what SQLAlchemy's does once its string processing is nothing (a value not
+    in the enum raises KeyError, a LookupError as SQLAlchemy's own)."""
     columns = compiled._result_columns
     if not columns:
         return lambda records: []
@@ -291,25 +309,25 @@ def _row_builder(compiled: Any, dialect: Dialect, type_codes: list[int]) -> Call
     if len(set(keys)) != len(keys):
         raise ValueError(f"a prepared statement's columns need distinct names: {keys}")
     row = namedtuple("Row", keys, rename=False)  # type: ignore[misc]  # the columns are known at run time only
-    make = row._make
-    processors = [
-        column.type._cached_result_processor(dialect, code) for column, code in zip(columns, type_codes, strict=True)
-    ]
-    if not any(processors):
-        return lambda records: [make(record) for record in records]
-    steps = list(enumerate(processors))
+    namespace: dict[str, Any] = {"new": tuple.__new__, "Row": row}
+    values = []
+    for index, (column, code) in enumerate(zip(columns, type_codes, strict=True)):
+        process = _result_processor(column.type, dialect, code)
+        if process is None:
+            values.append(f"r[{index}]")
+        else:
+            namespace[f"p{index}"] = process
+            values.append(f"p{index}(r[{index}])")
+    source = f"def build(records):\n    return [new(Row, ({', '.join(values)},)) for r in records]\n"
+    exec(source, namespace)  # noqa: S102  (the source is ours: column positions only, no value or name from outside)
+    return namespace["build"]
 
-    def build(records: Sequence[Any]) -> list[Any]:
-        out = []
-        for record in records:
-            values = list(record)
-            for index, process in steps:
-                if process is not None:
-                    values[index] = process(values[index])
-            out.append(make(values))
-        return out
 
-    return build
+def _result_processor(type_: Any, dialect: Dialect, code: int) -> Callable[[Any], Any] | None:
+    impl = type_.dialect_impl(dialect)
+    if isinstance(impl, sa.Enum) and sa.String.result_processor(impl, dialect, code) is None:
+        return impl._object_lookup.__getitem__  # holds None -> None, as SQLAlchemy's lookup does
+    return type_._cached_result_processor(dialect, code)
 
 
 def _translated(error: Exception, adapted: Any, sql: str, dialect: Dialect) -> BaseException:

@@ -177,3 +177,27 @@ async def test_loads_of_one_turn_go_together_and_share_a_failure(session, engine
         broken.load("participants", [referral.id]), broken.load("feedback", [referral.id]), return_exceptions=True
     )
     assert all(isinstance(outcome, sa_exc.OperationalError) for outcome in outcomes)
+
+
+async def test_a_savepoint_holds_what_runs_in_it(database):
+    async with database.sessions() as session:
+        assert await BUCKET.first(session, key="prepared-outside") is None  # the transaction holds its connection
+        calls = []
+        real = session.connection
+
+        async def connection(*given, **named):
+            calls.append(1)
+            return await real(*given, **named)
+
+        session.connection = connection  # type: ignore[method-assign]
+        assert await BUCKET.first(session, key="prepared-outside") is None
+        assert calls == []  # taken from the transaction, not acquired again
+        insert = Prepared(sa.insert(RateBucket).values(key=sa.bindparam("key"), tokens=1.0, updated_at=sa.func.now()))
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await insert.rows(session, key="prepared-in-savepoint")
+                assert await BUCKET.first(session, key="prepared-in-savepoint") is not None
+                raise RuntimeError("roll the savepoint back")
+        assert calls  # the savepoint began on the session's connection before the insert ran in it
+        assert await BUCKET.first(session, key="prepared-in-savepoint") is None
+        await session.rollback()
