@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,22 @@ class Abandon(Exception):
 
 # What a field is, for the plan: how its value is obtained.
 TYPENAME, ATTRIBUTE, SYNC, ASYNC = range(4)
+BATCH = "__hub_batch__"  # where `batched` keeps a resolver's form for many objects
+
+Batch = Callable[[list[Any], Any], Awaitable[list[Any]]]
+
+
+def batched(batch: Batch) -> Callable[[Callable], Callable]:
+    """Give an async resolver `(self, info)` its form for many objects: `await batch(objects, info)` is the field's
+    value for each object, in order, as the resolver would give it for each. A compiled completion calls it once
+    for all the objects of a level where it would call the resolver once each (a coroutine, a task and a
+    dataloader's future apiece: a fifth of a millisecond for a page of 50); graphql-core calls the resolver."""
+
+    def mark(resolver: Callable) -> Callable:
+        setattr(resolver, BATCH, batch)
+        return resolver
+
+    return mark
 
 
 @dataclass(slots=True)
@@ -83,6 +99,7 @@ class FieldPlan:
     # and whether it may be null.
     serialize: Callable[[Any], Any] | None = None
     nullable: bool = True
+    batch: Batch | None = None  # an async resolver's form for many objects (see `batched`)
 
 
 @dataclass(slots=True)
@@ -236,6 +253,8 @@ class Compiler:
         else:
             plan.kind = ASYNC if resolver.is_async else SYNC
             plan.call = _caller(resolver)
+            if plan.kind == ASYNC:
+                plan.batch = getattr(resolver.wrapped_func, BATCH, None)
         plan.complete = self.completion(graphql_field.type, nodes, fragments)
         named = graphql_field.type.of_type if isinstance(graphql_field.type, GraphQLNonNull) else graphql_field.type
         if plan.kind == ATTRIBUTE and isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
@@ -325,7 +344,8 @@ class Run:
         """Fill every waiting object, level after level, until none is left."""
         while self.pending:
             batches, self.pending = list(self.pending.values()), {}
-            waiting: list[tuple[FieldPlan, list[dict[str, Any]], list[Any]]] = []
+            # (field, its objects' outputs and paths, whether one awaitable gives the values of them all)
+            waiting: list[tuple[FieldPlan, list[dict[str, Any]], list[Any], bool]] = []
             awaitables: list[Any] = []
             for plan, sources, outs, paths in batches:
                 for field_plan in plan.fields:
@@ -333,14 +353,22 @@ class Run:
             if awaitables:
                 values = await asyncio.gather(*awaitables, return_exceptions=True)
                 position = 0
-                for field_plan, outs, paths in waiting:
-                    complete = field_plan.complete
-                    for out, path in zip(outs, paths, strict=True):
-                        value = values[position]
+                for field_plan, outs, paths, together in waiting:
+                    if together:
+                        given = values[position]
                         position += 1
+                        if isinstance(given, BaseException):
+                            raise Abandon from given
+                        if not isinstance(given, list) or len(given) != len(outs):
+                            raise Abandon  # a batch must give one value an object
+                    else:
+                        given = values[position : position + len(outs)]
+                        position += len(outs)
+                    complete, key = field_plan.complete, field_plan.key
+                    for out, path, value in zip(outs, paths, given, strict=True):
                         if isinstance(value, BaseException):
                             raise Abandon from value
-                        out[field_plan.key] = complete(self, value, (path, field_plan.key))
+                        out[key] = complete(self, value, (path, key))
 
     def fill(
         self,
@@ -387,10 +415,14 @@ class Run:
                     raise Abandon from error
                 out[key] = complete(self, value, (path, key))
             return
-        for source, out in zip(sources, outs, strict=True):
+        for out in outs:
             out[key] = None  # keeps the response's key order; filled when the awaitables are done
-            awaitables.append(call(source, info))
-        waiting.append((field_plan, outs, paths))
+        if field_plan.batch is not None:
+            awaitables.append(field_plan.batch(sources, info))
+            waiting.append((field_plan, outs, paths, True))
+            return
+        awaitables.extend([call(source, info) for source in sources])
+        waiting.append((field_plan, outs, paths, False))
 
     def allowed(
         self,
@@ -439,6 +471,9 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     compilers: dict[int, tuple[GraphQLSchema, Compiler]] = {}
     enabled = True  # tests turn it off to compare the two ways of completing
+    # Root fields graphql-core completes again (fall_back): its completion of a non-null type calls complete_value
+    # again with the same path, which must not try the plan a second time.
+    fallen_back: frozenset[Path] = frozenset()
 
     def complete_value(
         self,
@@ -452,6 +487,7 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if (
             not self.enabled
             or path.prev is not None  # only a root field's value; what is below it is the plan's
+            or path in self.fallen_back
             or result is None
             or isinstance(result, Exception)
             or (self.middleware_manager is not None and self.middleware_manager.middlewares)
@@ -500,5 +536,6 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """graphql-core completes the root field's value again, from the start (the plan's errors are dropped)."""
+        self.fallen_back = self.fallen_back | {path}
         completed = super().complete_value(return_type, field_details_list, info, path, result, position_context)
         return await completed if self.is_awaitable(completed) else completed

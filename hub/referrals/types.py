@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
 
 from hub.agencies.types import AgencyType
+from hub.api.compiled import batched
 from hub.api.context import Info
 from hub.facilitators.types import FacilitatorType
 from hub.referrals.enums import (
@@ -156,6 +158,24 @@ class StageEvent:
         return cls(row=row, stage=row.to_stage, from_=row.from_stage, to=row.to_stage, at=row.at)
 
 
+def case_part(loader: str, make: Callable[[Any], Any]) -> Callable[..., Awaitable[list[Any]]]:
+    """The resolver of a part of a case (its participants, history, sessions, ...): the rows the request's
+    dataloader `loader` reads for the case, each made into its GraphQL type by `make`. For a page of cases, a
+    compiled completion asks for all their parts at once (hub.api.compiled.batched)."""
+
+    async def batch(cases: list[ReferralType], info: Info) -> list[list[Any]]:
+        groups = await getattr(info.context.loaders, loader).load_many([case.row.id for case in cases])
+        return [[make(row) for row in rows] for rows in groups]
+
+    @batched(batch)
+    async def resolve(self: ReferralType, info: Info) -> list[Any]:
+        (parts,) = await batch([self], info)
+        return parts
+
+    del resolve.__annotations__["return"]  # the field's own annotation gives its GraphQL type
+    return resolve
+
+
 @strawberry.type(name="Referral", description="A case, from the partner's referral to its closed outcome.")
 class ReferralType(relay.Node):
     id: relay.NodeID[str]
@@ -199,44 +219,38 @@ class ReferralType(relay.Node):
         assert agency is not None  # a foreign key guarantees it
         return AgencyType.from_row(agency)
 
-    @strawberry.field(description="Everyone taking part in the case, in the order the referrer listed them.")
-    async def participants(self, info: Info) -> list[ParticipantType]:
-        rows = await info.context.loaders.participants_by_referral.load(self.row.id)
-        return [ParticipantType.from_row(row) for row in rows]
+    participants: list[ParticipantType] = strawberry.field(
+        resolver=case_part("participants_by_referral", ParticipantType.from_row),
+        description="Everyone taking part in the case, in the order the referrer listed them.",
+    )
 
-    @strawberry.field(description="Every move of the case between stages, oldest first.")
-    async def stage_history(self, info: Info) -> list[StageEvent]:
-        rows = await info.context.loaders.stage_events_by_referral.load(self.row.id)
-        return [StageEvent.from_row(row) for row in rows]
+    stage_history: list[StageEvent] = strawberry.field(
+        resolver=case_part("stage_events_by_referral", StageEvent.from_row),
+        description="Every move of the case between stages, oldest first.",
+    )
 
-    @strawberry.field(description="The facilitators allocated to the case.")
-    async def facilitators(self, info: Info) -> list[FacilitatorType]:
-        rows = await info.context.loaders.facilitators_by_referral.load(self.row.id)
-        return [FacilitatorType.from_row(row) for row in rows]
+    facilitators: list[FacilitatorType] = strawberry.field(
+        resolver=case_part("facilitators_by_referral", FacilitatorType.from_row),
+        description="The facilitators allocated to the case.",
+    )
 
-    @strawberry.field(
+    contact_attempts: list[ContactAttemptType] | None = strawberry.field(
+        resolver=case_part("contact_attempts_by_referral", ContactAttemptType.from_row),
         description="Every attempt to contact a participant, oldest first. Service staff and the case's "
-        "facilitators only."
+        "facilitators only.",
     )
-    async def contact_attempts(self, info: Info) -> list[ContactAttemptType] | None:
-        rows = await info.context.loaders.contact_attempts_by_referral.load(self.row.id)
-        return [ContactAttemptType.from_row(row) for row in rows]
 
-    @strawberry.field(
+    assessments: list[AssessmentType] | None = strawberry.field(
+        resolver=case_part("assessments_by_referral", AssessmentType.from_row),
         description="Risk and suitability assessments of the parties, oldest first. Service staff and the case's "
-        "facilitators only."
+        "facilitators only.",
     )
-    async def assessments(self, info: Info) -> list[AssessmentType] | None:
-        rows = await info.context.loaders.assessments_by_referral.load(self.row.id)
-        return [AssessmentType.from_row(row) for row in rows]
 
-    @strawberry.field(
+    sessions: list[RestorativeSessionType] | None = strawberry.field(
+        resolver=case_part("sessions_by_referral", RestorativeSessionType.from_row),
         description="Sessions of the restorative process, by when they are scheduled. Service staff and the "
-        "case's facilitators only."
+        "case's facilitators only.",
     )
-    async def sessions(self, info: Info) -> list[RestorativeSessionType] | None:
-        rows = await info.context.loaders.sessions_by_referral.load(self.row.id)
-        return [RestorativeSessionType.from_row(row) for row in rows]
 
     @strawberry.field(
         description="The outcome agreement, once recorded. Everyone who may see the case; its notes and its "
@@ -246,13 +260,11 @@ class ReferralType(relay.Node):
         row = await info.context.loaders.agreement_by_referral.load(self.row.id)
         return OutcomeAgreementType.from_row(row) if row is not None else None
 
-    @strawberry.field(
+    feedback: list[FeedbackType] | None = strawberry.field(
+        resolver=case_part("feedback_by_referral", FeedbackType.from_row),
         description="Individual feedback from participants and the referrer, oldest first. The service's "
-        "co-ordinators and manager only (statistics give everyone the rates)."
+        "co-ordinators and manager only (statistics give everyone the rates).",
     )
-    async def feedback(self, info: Info) -> list[FeedbackType] | None:
-        rows = await info.context.loaders.feedback_by_referral.load(self.row.id)
-        return [FeedbackType.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: ReferralRow) -> ReferralType:

@@ -139,6 +139,44 @@ async def test_the_list_is_compiled_and_reads_the_same(http, session, monkeypatc
     assert {e["extensions"]["code"] for e in compiled["errors"]} == {"FORBIDDEN"}
 
 
+@pytest.mark.parametrize("batch_gives", ["its values", "too few values", "an error"])
+async def test_a_page_asks_for_its_parts_once(http, session, monkeypatch, compiled_runs, batch_gives):
+    """The parts of a page of cases (participants, history) are asked for once a level for the whole page, not
+    once a case; a batch that does not give one value a case leaves the page to graphql-core, which reads the
+    same."""
+    from hub.api.compiled import BATCH
+    from hub.referrals.types import ReferralType
+
+    agency = await create_agency(session)
+    for _ in range(3):
+        referral = await create_referral(session, agency)
+        await create_participant(session, referral, ParticipantRole.HARMED)
+    token = await token_for(http, await create_client(session, agency, {Role.REFERRER}))
+    definition = ReferralType.__strawberry_definition__
+    asked: list[tuple[str, int]] = []
+    for name in ("participants", "stage_history"):
+        resolver = definition.get_field(name).base_resolver.wrapped_func
+        batch = getattr(resolver, BATCH)
+
+        async def counted(cases, info, batch=batch, name=name):
+            asked.append((name, len(cases)))
+            values = await batch(cases, info)
+            if batch_gives == "too few values":
+                return values[1:]
+            if batch_gives == "an error":
+                raise RuntimeError("the batch failed")
+            return values
+
+        monkeypatch.setattr(resolver, BATCH, counted)
+    query = f"query {batch_gives.replace(' ', '_').title()} {{ referrals(first: 3) {{ edges {{ node {{ reference "
+    query += "participants { role } stageHistory { to } } } } }"
+    compiled, plain = await both_ways(http, token, query, {}, monkeypatch)
+    assert sorted(asked) == [("participants", 3), ("stage_history", 3)]  # the compiled run's only asks
+    assert canonical(compiled) == canonical(plain)
+    assert [len(edge["node"]["participants"]) for edge in compiled["data"]["referrals"]["edges"]] == [1, 1, 1]
+    assert compiled_runs == (["referrals"] if batch_gives == "its values" else [])
+
+
 async def test_a_directive_leaves_the_selection_to_graphql_core(http, session, monkeypatch, compiled_runs):
     agency = await create_agency(session)
     await create_referral(session, agency)
