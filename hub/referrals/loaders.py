@@ -22,6 +22,9 @@ from hub.referrals.models import (
 )
 
 T = TypeVar("T")
+# The turns of the event loop between a dataloader's load and its batch function's call: one to schedule the
+# dispatch, one for the dispatch to start its task, one for the task's first step.
+TURNS = 3
 
 
 def group_by_referral(rows: Sequence[T], keys: Sequence[uuid.UUID], key_of: Callable[[T], uuid.UUID]) -> list[list[T]]:
@@ -48,11 +51,13 @@ class ReadableByIdLoader(DataLoader[uuid.UUID, T | None]):
 
 
 class Gathered:
-    """A request's reads of a Together's parts (a case's participants, history, sessions, ...): the parts that
-    dataloaders ask for in the same turn of the event loop (one level of a query) go as one statement.
+    """A request's reads of a Together's parts (a case's participants, history, sessions, ...): the parts asked for
+    by one level of a query go as one statement.
 
-    Each dataloader dispatches its batch in the same turn as the others of its level; the first to ask schedules
-    the statement for the next turn, and every part asked for until then joins it."""
+    The first ask schedules the statement, and every part asked for until it goes joins it. It goes TURNS turns
+    of the event loop later: a part asked for straight away (a page's parts at once, hub.api.compiled.batched)
+    and one asked for through a dataloader (whose batch is scheduled, then runs as a task of its own) reach
+    here in different turns of the same level."""
 
     def __init__(self, run: Runner, together: Together) -> None:
         self.run = run
@@ -64,9 +69,17 @@ class Gathered:
     async def load(self, name: str, keys: Sequence[uuid.UUID]) -> list[Any]:
         if self._asked is None or self._answer is None:
             self._asked, self._answer = {}, asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().call_soon(self._send)
+            self._after(TURNS, self._send)
         self._asked.setdefault(name, []).extend(keys)
         return (await self._answer)[name]
+
+    @staticmethod
+    def _after(turns: int, then: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        if turns <= 1:
+            loop.call_soon(then)
+        else:
+            loop.call_soon(Gathered._after, turns - 1, then)
 
     def _send(self) -> None:
         asked, answer = self._asked, self._answer
@@ -96,10 +109,14 @@ class PartByKeyLoader(DataLoader[uuid.UUID, list[T]]):
     The keys come from rows the caller may already see, so the part does not filter again."""
 
     def __init__(self, gathered: Gathered, name: str, key_of: Callable[[T], uuid.UUID]) -> None:
-        async def load(keys: list[uuid.UUID]) -> list[list[T]]:
-            return group_by_referral(await gathered.load(name, keys), keys, key_of)
+        self.gathered, self.name, self.key_of = gathered, name, key_of
+        super().__init__(load_fn=self.groups)
 
-        super().__init__(load_fn=load)
+    async def groups(self, keys: Sequence[uuid.UUID]) -> list[list[T]]:
+        """Each key's rows: the dataloader's batch, and what a page of cases asks for at once
+        (hub.referrals.types.case_part), without a future for each key. Asks of one turn of the event loop go
+        as one statement either way (Gathered)."""
+        return group_by_referral(await self.gathered.load(self.name, keys), keys, self.key_of)
 
 
 class ReferralByIdLoader(ReadableByIdLoader[Referral]):

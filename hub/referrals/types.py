@@ -160,11 +160,12 @@ class StageEvent:
 
 def case_part(loader: str, make: Callable[[Any], Any]) -> Callable[..., Awaitable[list[Any]]]:
     """The resolver of a part of a case (its participants, history, sessions, ...): the rows the request's
-    dataloader `loader` reads for the case, each made into its GraphQL type by `make`. For a page of cases, a
-    compiled completion asks for all their parts at once (hub.api.compiled.batched)."""
+    loader `loader` (a PartByKeyLoader) reads for the case, each made into its GraphQL type by `make`. For a page
+    of cases, a compiled completion asks for all their parts at once (hub.api.compiled.batched); graphql-core asks
+    case by case, and the asks of one level still go as one statement (hub.referrals.loaders.Gathered)."""
 
     async def batch(cases: list[ReferralType], info: Info) -> list[list[Any]]:
-        groups = await getattr(info.context.loaders, loader).load_many([case.row.id for case in cases])
+        groups = await getattr(info.context.loaders, loader).groups([case.row.id for case in cases])
         return [[make(row) for row in rows] for rows in groups]
 
     @batched(batch)
