@@ -24,8 +24,9 @@ rate limit's bucket). When the session's transaction has not begun on the connec
 of its own, which PostgreSQL commits as it completes, sparing the round trips of BEGIN and of the COMMIT or
 ROLLBACK (a query of reads only then sends no transaction control at all); the session's transaction begins
 with its next statement that is not alone. Under READ COMMITTED, each statement of a transaction sees what was
-committed when it began anyway, so a read sees the same either way. Never for a statement that locks (FOR UPDATE,
-advisory locks): its lock would end with it.
+committed when it began anyway, so a read sees the same either way. Not for a statement that locks (FOR UPDATE,
+advisory locks) for the sake of statements after it: its lock would end with it. (A statement that does all its
+work under its lock, as the audit chain's audit_append, may be alone: the lock then ends just when it should.)
 """
 
 from __future__ import annotations

@@ -54,16 +54,22 @@ def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditE
 
 # Appending runs on every change and every read of restricted data, and holds the chain until its transaction
 # ends: one statement (the function of migration 0009), prepared once (hub.prepared).
+# Alone (hub.prepared): audit_append does all its work under the chain lock, so where the session has not begun a
+# transaction (a query's reads ran alone), it is a transaction of its own, lock and all, and a query that read
+# restricted data notes it without the round trips of BEGIN and COMMIT. In a begun transaction (every change), it
+# runs inside it and holds the chain until that commits, as the entries must exist exactly when the change does.
 _APPEND = Prepared(
     sa.text("SELECT sequence, prev_hash, hash FROM audit_append(:chain, :entries)")
     .bindparams(sa.bindparam("chain", type_=sa.String), sa.bindparam("entries", type_=postgresql.JSONB))
-    .columns(sequence=sa.BigInteger, prev_hash=sa.String, hash=sa.String)
+    .columns(sequence=sa.BigInteger, prev_hash=sa.String, hash=sa.String),
+    alone=True,
 )
 
 
 async def append_chained(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> list[tuple[int, str, str]]:
     """Join the entries (as service._to_chain gives them) to the end of the chain, in order, holding the chain until
-    the transaction ends: (sequence, prev_hash, hash) of each."""
+    the transaction ends (the statement's own, if the session has not begun one): (sequence, prev_hash, hash) of
+    each."""
     rows = await _APPEND.rows(session, chain=CHAIN_LOCK, entries=list(entries))
     return [(int(row.sequence), str(row.prev_hash), str(row.hash)) for row in rows]
 

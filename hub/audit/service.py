@@ -124,8 +124,8 @@ async def append(session: AsyncSession, pending: PendingEntry) -> AuditEntry:
 
 
 async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
-    """Add entries at the end of the chain, in order, in the session's transaction, in one statement
-    (repository.append_chained).
+    """Add entries at the end of the chain, in order, in the session's transaction (or, if it has not begun one,
+    in a transaction of the statement's own), in one statement (repository.append_chained).
 
     The chain lock is held until the transaction ends, so a concurrent append reads this one as the last.
     """

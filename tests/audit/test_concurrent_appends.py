@@ -75,3 +75,54 @@ async def test_concurrent_requests_that_change_and_read_keep_the_chain(database,
         chain = await entries(session)
         assert sorted(e.action.value for e in chain) == ["COLLECTION"] * 6 + ["CONSULTATION"] * 3
         assert await verify_chain(session) == Verdict(9)
+
+
+READ_CONTACTS = "query($n: Int) { referrals(first: $n) { edges { node { participants { contact { phone } } } } } }"
+
+
+async def test_a_query_notes_its_reads_in_a_transaction_of_the_append_s_own(database, settings, monkeypatch):
+    """A query's reads run alone (no BEGIN); noting them in the chain then sends no BEGIN or COMMIT either: the
+    append is its own transaction, lock and all. Queries noting reads while changes append keep one gapless
+    chain."""
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+    async with database.transaction() as session:
+        police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
+        rj = await create_agency(session, AgencyKind.RJ_SERVICE, "Essex RJ Service")
+        referrer = await create_client(session, police, {Role.REFERRER})
+        manager = await create_client(session, rj, {Role.MANAGER})
+    app = create_app(settings, database=database)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+            tokens = {"referrer": await token_for(http, referrer), "manager": await token_for(http, manager)}
+
+            async def post(token: str, query: str, variables: dict) -> dict:
+                headers = {"Authorization": f"Bearer {token}"}
+                return (
+                    await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+                ).json()
+
+            submitted = await post(tokens["referrer"], SUBMIT, {"input": SUBMISSION})
+            assert submitted["data"]["submitReferral"]["userErrors"] == []
+            begun = []
+            start = AsyncAdapt_asyncpg_connection._start_transaction
+
+            async def counted(self):
+                begun.append(1)
+                return await start(self)
+
+            monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counted)
+            read = await post(tokens["manager"], READ_CONTACTS, {"n": 5})
+            assert read["data"]["referrals"]["edges"][0]["node"]["participants"][0]["contact"]["phone"]
+            assert begun == []
+            monkeypatch.undo()
+            inputs = [{**SUBMISSION, "agencyReference": f"43/{n:06d}/26"} for n in range(4)]
+            await asyncio.gather(
+                *(post(tokens["manager"], READ_CONTACTS, {"n": 5}) for _ in range(6)),
+                *(post(tokens["referrer"], SUBMIT, {"input": given}) for given in inputs),
+            )
+    async with database.transaction() as session:
+        chain = await entries(session)
+        assert sorted(e.action.value for e in chain) == ["COLLECTION"] * 5 + ["CONSULTATION"] * 7
+        assert await verify_chain(session) == Verdict(12)
