@@ -6,6 +6,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from hub.agencies.loaders import AgencyByIdLoader
+from hub.agencies.models import Agency
 from hub.facilitators import repository as facilitators_repository
 from hub.facilitators.loaders import (
     FacilitatorByIdLoader,
@@ -35,7 +36,12 @@ from hub.referrals.models import (
 # What the case's dataloaders read, by referral: its collections and its allocated facilitators.
 BY_REFERRAL = attrgetter("referral_id")
 CASE_RECORD = Together(
-    {**referrals_repository.CASE_PARTS, "facilitators": facilitators_repository.allocated}, alone=True
+    {
+        **referrals_repository.CASE_PARTS,
+        "facilitators": facilitators_repository.allocated,
+        "agencies": referrals_repository.by_key(Agency.id),  # a case's referring agency, read with its parts
+    },
+    alone=True,
 )
 
 if TYPE_CHECKING:
@@ -61,5 +67,6 @@ class Loaders:
         self.agreement_by_referral = AgreementByReferralLoader(case)
         self.actions_by_agreement = PartByKeyLoader[AgreementAction](case, "actions", attrgetter("agreement_id"))
         self.feedback_by_referral = PartByKeyLoader[Feedback](case, "feedback", BY_REFERRAL)
+        self.agency_of_case = PartByKeyLoader[Agency](case, "agencies", attrgetter("id"))
         self.volunteer_hours_by_facilitator = VolunteerHoursByFacilitatorLoader(session)
         self.volunteer_hours_total_by_facilitator = VolunteerHoursTotalByFacilitatorLoader(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -158,20 +159,25 @@ class StageEvent:
         return cls(row=row, stage=row.to_stage, from_=row.from_stage, to=row.to_stage, at=row.at)
 
 
-def case_part(loader: str, make: Callable[[Any], Any]) -> Callable[..., Awaitable[list[Any]]]:
-    """The resolver of a part of a case (its participants, history, sessions, ...): the rows the request's
-    loader `loader` (a PartByKeyLoader) reads for the case, each made into its GraphQL type by `make`. For a page
-    of cases, a compiled completion asks for all their parts at once (hub.api.compiled.batched); graphql-core asks
-    case by case, and the asks of one level still go as one statement (hub.referrals.loaders.Gathered)."""
+def case_part(
+    loader: str, make: Callable[[Any], Any], key: Callable[[ReferralRow], Any] = attrgetter("id"), *, one: bool = False
+) -> Callable[..., Awaitable[Any]]:
+    """The resolver of a part of a case (its participants, history, sessions, ..., its referring agency): the rows
+    the request's loader `loader` (a PartByKeyLoader) reads for the case's `key`, each made into its GraphQL type by
+    `make` (with `one`, the first row, or None). For a page of cases, a compiled completion asks for all their
+    parts at once (hub.api.compiled.batched); graphql-core asks case by case, and the asks of one level still go
+    as one statement (hub.referrals.loaders.Gathered)."""
 
-    async def batch(cases: list[ReferralType], info: Info) -> list[list[Any]]:
-        groups = await getattr(info.context.loaders, loader).groups([case.row.id for case in cases])
+    async def batch(cases: list[ReferralType], info: Info) -> list[Any]:
+        groups = await getattr(info.context.loaders, loader).groups([key(case.row) for case in cases])
+        if one:
+            return [make(rows[0]) if rows else None for rows in groups]
         return [[make(row) for row in rows] for rows in groups]
 
     @batched(batch)
-    async def resolve(self: ReferralType, info: Info) -> list[Any]:
-        (parts,) = await batch([self], info)
-        return parts
+    async def resolve(self: ReferralType, info: Info) -> Any:
+        (part,) = await batch([self], info)
+        return part
 
     del resolve.__annotations__["return"]  # the field's own annotation gives its GraphQL type
     return resolve
@@ -214,11 +220,10 @@ class ReferralType(relay.Node):
         row = self.row
         return Referrer(name=row.referrer_name, email=row.referrer_email, phone=row.referrer_phone)
 
-    @strawberry.field(description="The agency that referred the case.")
-    async def referring_agency(self, info: Info) -> AgencyType:
-        agency = await info.context.loaders.agency_by_id.load(self.row.referring_agency_id)
-        assert agency is not None  # a foreign key guarantees it
-        return AgencyType.from_row(agency)
+    referring_agency: AgencyType = strawberry.field(
+        resolver=case_part("agency_of_case", AgencyType.from_row, attrgetter("referring_agency_id"), one=True),
+        description="The agency that referred the case.",
+    )
 
     participants: list[ParticipantType] = strawberry.field(
         resolver=case_part("participants_by_referral", ParticipantType.from_row),

@@ -149,8 +149,9 @@ async def test_a_page_of_case_records_costs_the_same_statements_whatever_its_siz
 
 
 async def test_the_parts_of_a_case_one_level_asks_for_are_read_in_one_statement(http, session, engine, many_cases):
-    """The page's participants, history, facilitators, contact attempts, assessments, sessions, agreements and
-    feedback are one statement (hub.prepared.Together), the agreements' actions one more: not one a part."""
+    """The page's referring agencies, participants, history, facilitators, contact attempts, assessments, sessions,
+    agreements and feedback are one statement (hub.prepared.Together), the agreements' actions one more: not one a
+    part."""
     service = await create_agency(session, AgencyKind.RJ_SERVICE)
     token = await token_for(http, await create_client(session, service, {Role.MANAGER}))
     with statements_on(engine) as sent:
@@ -160,6 +161,6 @@ async def test_the_parts_of_a_case_one_level_asks_for_are_read_in_one_statement(
     assert len(gathered) == 2
     assert "FROM agreement_action" in gathered[1] and "FROM agreement_action" not in gathered[0]
     parts = ("stage_event", "allocation", "contact_attempt", "assessment", "restorative_session", "feedback")
-    for table in (*parts, "outcome_agreement"):
+    for table in (*parts, "outcome_agreement", "agency"):
         assert f"FROM {table}" in gathered[0]
         assert not [s for s in sent if f"FROM {table}" in s and s not in gathered], table
