@@ -14,6 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -21,6 +22,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -32,9 +34,12 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    parse,
     value_from_ast_untyped,
 )
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from hub.api import faults
 from hub.api.errors import ErrorCode, ProtocolError
@@ -51,6 +56,8 @@ MAX_INTROSPECTION_DEPTH = 15
 MAX_DIRECTIVES = 50
 MAX_ALIASES = 15
 MAX_COST = 10_000
+MAX_TOKENS = 2000
+DOCUMENTS = 128  # query texts whose parsed and validated documents are kept
 LIST_ESTIMATE = 10
 
 
@@ -162,6 +169,34 @@ def measure(
     return walk
 
 
+# The same text brings the same document: the caches below key on the document's identity (Strawberry's own
+# validation cache hashes the whole syntax tree on every request, 0.3 ms for a case's query).
+parsed = lru_cache(maxsize=DOCUMENTS)(parse)
+
+
+class Validated:
+    """Each document's validation errors, once per set of rules. An entry keeps its schema and document, so their
+    ids stay theirs."""
+
+    def __init__(self, size: int = DOCUMENTS) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, int, tuple], tuple[Any, Any, list[GraphQLError]]] = OrderedDict()
+
+    def errors(self, schema: GraphQLSchema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
+        key = (id(schema), id(document), rules)
+        entry = self.entries.get(key)
+        if entry is None or entry[0] is not schema or entry[1] is not document:
+            entry = self.entries[key] = (schema, document, validate_document(schema, document, rules))
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        else:
+            self.entries.move_to_end(key)
+        return entry[2]
+
+
+VALIDATED = Validated()
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """What the limits are checked against, for one operation and the values of the variables it depends on."""
@@ -223,26 +258,44 @@ MEASURED = Measured()
 
 
 class QueryLimits(SchemaExtension):
-    """Refuses an operation over a limit with QUERY_TOO_COMPLEX before anything runs; reports its cost."""
+    """Everything an operation meets before anything runs, as one extension (one set of hooks a request, not one
+    an aspect): the text's length and tokens; parsing and validation, each done once per text (documents()); in
+    production, no introspection and no "Did you mean" suggestions; depth, aliases, directives and cost; and the
+    client's rate limit. A limit refuses with QUERY_TOO_COMPLEX; the cost is reported in every response."""
 
+    production = False
     cost: int = 0
 
     def on_operation(self) -> Iterator[None]:
-        query = self.execution_context.query or ""
+        context = self.execution_context
+        query = context.query or ""
         if len(query) > MAX_QUERY_LENGTH:
             raise too_complex(f"The query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are allowed.")
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        if self.production:
+            context.validation_rules = (*context.validation_rules, NoSchemaIntrospectionCustomRule)
         yield
 
     def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            try:
+                context.graphql_document = parsed(context.query, **context.parse_options)
+            except GraphQLError as error:
+                if "more than" in error.message and "tokens" in error.message:  # graphql-core's max_tokens refusal
+                    error.extensions = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
+                raise
         yield
-        for error in self.execution_context.pre_execution_errors or ():
-            if "more than" in error.message and "tokens" in error.message:  # graphql-core's max_tokens refusal
-                error.extensions = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
 
     async def on_validate(self) -> AsyncIterator[None]:
-        # Runs after ValidationCache has validated (extensions enter in order), before execution is decided:
-        # an error set here stops the operation.
+        # Before execution is decided: an error set here stops the operation.
         context = self.execution_context
+        if context.graphql_document is not None:
+            errors = VALIDATED.errors(context.schema._schema, context.graphql_document, tuple(context.validation_rules))
+            if self.production:
+                for error in errors:  # the cached errors themselves: the same text each time
+                    error.message = error.message.partition(" Did you mean")[0]
+            context.pre_execution_errors = errors
         if not context.pre_execution_errors and context.graphql_document is not None:
             variables = context.variables or {}
             walk = MEASURED.figures(context.schema._schema, context.graphql_document, context.operation_name, variables)
@@ -282,6 +335,10 @@ class QueryLimits(SchemaExtension):
 
     def get_results(self) -> dict[str, Any]:
         return {"cost": {"requestedQueryCost": self.cost, "maximumAvailable": MAX_COST}}
+
+
+class ProductionQueryLimits(QueryLimits):
+    production = True
 
 
 def _refusal(walk: Figures, cost: int) -> ProtocolError | None:

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from hub.agencies.mutations import AgencyMutation
@@ -29,7 +23,7 @@ from hub.api import faults
 from hub.api.access import govern
 from hub.api.compiled import CompiledExecutionContext
 from hub.api.errors import is_expected
-from hub.api.limits import QueryLimits
+from hub.api.limits import ProductionQueryLimits, QueryLimits
 from hub.api.node import NodeQuery
 from hub.audit.queries import AuditQuery
 from hub.auth.mutations import ClientMutation, ClientQuery
@@ -75,8 +69,6 @@ GOVERNED_TYPES = [
     ReferralStageChange,
 ]
 
-MAX_TOKENS = 2000
-VALIDATION_CACHE_SIZE = 128  # as Strawberry's ParserCache, whose documents these are
 log = logging.getLogger(__name__)
 
 
@@ -138,49 +130,6 @@ class HubMaskErrors(MaskErrors):
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
-class TokenLimit(MaxTokensLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_token_count=MAX_TOKENS)
-
-
-class NoIntrospection(AddValidationRules):
-    def __init__(self) -> None:
-        super().__init__([NoSchemaIntrospectionCustomRule])
-
-
-class ValidationCache(SchemaExtension):
-    """Each document validated once per set of rules. Strawberry's own cache keys an lru_cache by the document,
-    which hashes its whole syntax tree on every request (0.3 ms for a case's query); the parser cache gives the
-    same text the same document object, so here the document's identity is the key (the entry keeps the document,
-    so its id stays its own)."""
-
-    validated: OrderedDict[tuple[int, int, tuple], tuple[Any, Any, list[GraphQLError]]] = OrderedDict()
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        schema, document, rules = context.schema._schema, context.graphql_document, context.validation_rules
-        key = (id(schema), id(document), tuple(rules))
-        entry = self.validated.get(key)
-        if entry is None or entry[0] is not schema or entry[1] is not document:
-            entry = self.validated[key] = (schema, document, validate_document(schema, document, rules))
-            if len(self.validated) > VALIDATION_CACHE_SIZE:
-                self.validated.popitem(last=False)
-        else:
-            self.validated.move_to_end(key)
-        context.pre_execution_errors = entry[2]
-        yield
-
-
-class NoSuggestions(SchemaExtension):
-    """In production, validation errors do not suggest field or type names ("Did you mean ...?")."""
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        for error in self.execution_context.pre_execution_errors or ():
-            message, _, _ = error.message.partition(" Did you mean")
-            error.message = message
-
-
 class HubSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only unexpected errors: denials and bad input are answers, not faults."""
@@ -208,19 +157,9 @@ def log_unexpected(error: GraphQLError, request_id: str | None) -> None:
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The hub's schema. Extensions are passed as classes so no state is shared between requests."""
-    # QueryLimits after ValidationCache: it measures only documents that validated.
     # WebSocketOperations first: it gives a WebSocket operation the Context every other extension then sees.
-    extensions: list = [
-        WebSocketOperations,
-        UnitOfWork,
-        HubMaskErrors,
-        ParserCache,
-        ValidationCache,
-        QueryLimits,
-        TokenLimit,
-    ]
-    if production:
-        extensions += [NoIntrospection, NoSuggestions]
+    limits = ProductionQueryLimits if production else QueryLimits
+    extensions: list = [WebSocketOperations, UnitOfWork, HubMaskErrors, limits]
     govern(GOVERNED_TYPES)
     return HubSchema(
         query=Query,
