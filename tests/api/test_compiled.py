@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import strawberry
+from strawberry import relay
 from strawberry.permission import PermissionExtension
 
 from bench.scenarios import CASE as BENCH_CASE
@@ -235,6 +236,28 @@ class Other:
 
 
 @strawberry.type
+class Pin(relay.Node):
+    code: relay.NodeID[str]
+
+
+@strawberry.type
+class Badge(relay.Node):
+    code: relay.NodeID[str]
+
+    @classmethod
+    def resolve_id(cls, root: Badge, *, info: Any) -> str:
+        return f"badge-{root.code}"
+
+
+class RoundPin(Pin):
+    """Not a GraphQL type of its own: a Pin whose ids read otherwise."""
+
+    @classmethod
+    def resolve_id(cls, root: Pin, *, info: Any) -> str:
+        return f"round-{root.code}"
+
+
+@strawberry.type
 class Root:
     @strawberry.field
     def leaves(self, count: int = 4) -> list[Leaf]:
@@ -242,6 +265,14 @@ class Root:
             Leaf(number=n, colour=Colour.RED if n % 2 else Colour.BLUE, label=None, tag=None if n == 3 else "tagged")  # type: ignore[arg-type]
             for n in range(1, count + 1)
         ]
+
+    @strawberry.field
+    def pins(self, round: bool = False) -> list[Pin]:
+        return [(RoundPin if round and n == 2 else Pin)(code=f"p{n}") for n in range(3)]
+
+    @strawberry.field
+    def badges(self) -> list[Badge]:
+        return [Badge(code=f"b{n}") for n in range(2)]
 
     @strawberry.field
     def mixed(self) -> list[Leaf | Other]:
@@ -270,6 +301,8 @@ QUERIES = {
     "null in a non-null field": "{ leaves { number promised } }",
     "null in a non-null attribute": "{ leaves { number label tag } }",
     "a field rule": "{ leaves { number secret } }",
+    "node ids": "{ pins { id } badges { id } }",
+    "a node subclass's ids": "{ pins(round: true) { id } }",
     "fragments": "{ leaves(count: 2) { ...A ...B } } fragment A on Leaf { number } "
     "fragment B on Leaf { colour number }",
 }
@@ -285,6 +318,22 @@ async def test_compiled_completion_answers_as_graphql_core(name):
     located = lambda result: sorted((e.message, tuple(e.path or ()), e.extensions) for e in result.errors or [])  # noqa: E731
     assert located(compiled) == located(plain)
     assert sorted(map(str, notes_compiled.reads)) == sorted(map(str, notes_plain.reads))
+
+
+def test_a_plain_nodes_ids_are_written_by_the_plan():
+    """Node ids are written by the plan itself only where the node resolves them as relay.Node does."""
+    from graphql import parse
+
+    from hub.api.compiled import NODE_ID, SYNC, Compiler
+
+    schema = COMPILED._schema
+    compiler = Compiler(schema)
+    kinds = {}
+    for name in ("Pin", "Badge"):
+        (operation,) = parse(f"{{ {name.lower()}s {{ id }} }}").definitions
+        plan = compiler.object_plan(schema.get_type(name), list(operation.selection_set.selections), {})
+        kinds[name] = plan.fields[0].kind
+    assert kinds == {"Pin": NODE_ID, "Badge": SYNC}
 
 
 async def test_the_rule_refuses_and_notes_as_on_the_standard_path():
