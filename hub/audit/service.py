@@ -49,6 +49,20 @@ class PendingEntry:
     source_address: str | None = None
     recipient: str | None = None
     at: datetime = field(default_factory=utcnow)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)  # the entry's, as AuditEntry's own default would give it
+
+    # The entry's actor columns, as AuditEntry has them (so _body reads a pending entry as it reads a written one).
+    @property
+    def actor_agency_id(self) -> uuid.UUID | None:
+        return self.actor.agency_id if self.actor else None
+
+    @property
+    def actor_client_id(self) -> str | None:
+        return self.actor.client_id if self.actor else None
+
+    @property
+    def actor_person(self) -> str | None:
+        return self.actor.person if self.actor else None
 
     def chained(self, sequence: int, prev_hash: str) -> AuditEntry:
         entry = self.unchained()
@@ -58,15 +72,15 @@ class PendingEntry:
 
     def unchained(self) -> AuditEntry:
         """The entry before it joins the chain: sequence 0, no hashes."""
-        actor = self.actor or Actor(None, None)
         return AuditEntry(
+            id=self.id,
             sequence=0,
             at=self.at,
             action=self.action,
             operation=self.operation,
-            actor_agency_id=actor.agency_id,
-            actor_client_id=actor.client_id,
-            actor_person=actor.person,
+            actor_agency_id=self.actor_agency_id,
+            actor_client_id=self.actor_client_id,
+            actor_person=self.actor_person,
             recipient=self.recipient,
             request_id=self.request_id,
             source_address=self.source_address,
@@ -95,7 +109,7 @@ def canonical_text(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _body(entry: AuditEntry, sequence: int, prev_hash: str) -> dict[str, Any]:
+def _body(entry: AuditEntry | PendingEntry, sequence: int, prev_hash: str) -> dict[str, Any]:
     return {
         "sequence": sequence,
         "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -118,27 +132,26 @@ def hash_of(entry: AuditEntry) -> str:
 
 
 async def append(session: AsyncSession, pending: PendingEntry) -> AuditEntry:
-    """Add one entry at the end of the chain, in the session's transaction."""
-    (entry,) = await append_all(session, [pending])
+    """Add one entry at the end of the chain, in the session's transaction: the entry as written."""
+    ((sequence, prev_hash, hash_),) = await append_all(session, [pending])
+    entry = pending.unchained()
+    entry.sequence, entry.prev_hash, entry.hash = sequence, prev_hash, hash_
     return entry
 
 
-async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
+async def append_all(session: AsyncSession, pending: Sequence[PendingEntry]) -> list[tuple[int, str, str]]:
     """Add entries at the end of the chain, in order, in the session's transaction (or, if it has not begun one,
-    in a transaction of the statement's own), in one statement (repository.append_chained).
+    in a transaction of the statement's own), in one statement (repository.append_chained): each one's sequence
+    number, previous hash and hash.
 
     The chain lock is held until the transaction ends, so a concurrent append reads this one as the last.
     """
     if not pending:
         return []
-    entries = [item.unchained() for item in pending]
-    links = await repository.append_chained(session, [_to_chain(entry) for entry in entries])
-    for entry, (sequence, prev_hash, hash_) in zip(entries, links, strict=True):
-        entry.sequence, entry.prev_hash, entry.hash = sequence, prev_hash, hash_
-    return entries
+    return await repository.append_chained(session, [_to_chain(item) for item in pending])
 
 
-def _to_chain(entry: AuditEntry) -> dict[str, Any]:
+def _to_chain(entry: PendingEntry) -> dict[str, Any]:
     """What the database's audit_append takes for an entry: its values as its canonical form has them (the time
     in UTC), its id, and its canonical text in pieces around the link (around_the_link)."""
     body = _body(entry, sequence=0, prev_hash="")

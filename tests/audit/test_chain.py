@@ -121,6 +121,6 @@ async def test_appending_is_one_statement_and_the_database_hashes_as_the_hub_doe
     assert len(sent) == 1
     chain = await entries(session)
     assert [e.sequence for e in chain] == [1, 2, 3]
-    assert [(e.prev_hash, e.hash) for e in chain[1:]] == [(w.prev_hash, w.hash) for w in written]
+    assert [(e.sequence, e.prev_hash, e.hash) for e in chain[1:]] == written
     assert all(e.hash == hash_of(e) for e in chain)
     assert await verify_chain(session) == Verdict(3)
