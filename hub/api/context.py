@@ -147,8 +147,10 @@ class Context:
             if not commit and not self._operations and await self._reads_noted_in_place(session):
                 return
             if not commit:
+                self._audit.clear()  # the changes they describe are gone with the rollback
+                if not self.restricted_reads:
+                    return  # nothing to note: closing the session rolls back, without a trip of its own
                 await session.rollback()
-                self._audit.clear()  # the changes they describe are gone
             entries = self._audit + self._consultation()
             await append_all(session, entries)
             if commit or entries:
