@@ -151,14 +151,25 @@ def _page(rows: list[Any], args: PageArgs) -> Page:
     return Page(rows, has_next=more, has_previous=args.after is not None)
 
 
+class Edge(relay.Edge[Node]):
+    """An edge whose cursor is written when it is read: a page's query often asks only for pageInfo's."""
+
+    def __init__(self, node: Node, row: Any, ordering: Ordering) -> None:
+        self.node, self._row, self._ordering = node, row, ordering
+
+    @property  # type: ignore[override]
+    def cursor(self) -> str:
+        return encode_cursor(self._ordering, self._row)
+
+
 def to_connection(page: Page, ordering: Ordering, make_node: Callable[[Any], Node]) -> relay.Connection[Node]:
-    edges = [relay.Edge(node=make_node(row), cursor=encode_cursor(ordering, row)) for row in page.rows]
+    rows = page.rows
     return relay.Connection(
-        edges=edges,
+        edges=[Edge(make_node(row), row, ordering) for row in rows],
         page_info=relay.PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=encode_cursor(ordering, rows[0]) if rows else None,
+            end_cursor=encode_cursor(ordering, rows[-1]) if rows else None,
         ),
     )
