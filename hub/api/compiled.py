@@ -182,7 +182,7 @@ class Compiler:
                 return run.object(plan, value, path)
 
             return abstract
-        serialize = type_.serialize  # a scalar or an enum
+        serialize = _serializer(type_)  # a scalar or an enum
 
         def leaf(run: Run, value: Any, path: Any) -> Any:
             return None if value is None else serialize(value)
@@ -264,7 +264,7 @@ class Compiler:
         plan.complete = self.completion(graphql_field.type, nodes, fragments)
         named = graphql_field.type.of_type if isinstance(graphql_field.type, GraphQLNonNull) else graphql_field.type
         if plan.kind == ATTRIBUTE and isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
-            plan.serialize = named.serialize
+            plan.serialize = _serializer(named)
             plan.nullable = named is graphql_field.type
         return plan
 
@@ -287,6 +287,31 @@ def _plain_node(parent: GraphQLObjectType, resolver: Any) -> type | None:
     if origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__:  # type: ignore[attr-defined]
         return None
     return origin
+
+
+def _serializer(type_: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    """The leaf type's serialiser. A Strawberry enum's looks its member's name up by comparing values one by one;
+    for a member of the enum it wraps, the name is looked up in a table made once from those same comparisons
+    (anything else still goes to the type's own)."""
+    wrapped = getattr(type_, "wrapped_cls", None)
+    if not isinstance(type_, GraphQLEnumType) or not isinstance(wrapped, type):
+        return type_.serialize
+    own = type_.serialize
+    names: dict[Any, str] = {}
+    for member in wrapped:  # type: ignore[var-annotated]
+        for name, value in type_.values.items():
+            if member.value == value.value:
+                names[member] = name
+                break
+
+    def serialize(value: Any) -> Any:
+        if type(value) is wrapped:
+            name = names.get(value)
+            if name is not None:
+                return name
+        return own(value)
+
+    return serialize
 
 
 def _field_rule(strawberry_field: Any) -> FieldRule | None:

@@ -343,3 +343,23 @@ async def test_the_rule_refuses_and_notes_as_on_the_standard_path():
     assert sorted(tuple(e.path) for e in result.errors) == [("leaves", 0, "secret"), ("leaves", 2, "secret")]
     assert {e.extensions["code"] for e in result.errors} == {"FORBIDDEN"}
     assert len(notes.reads) == 2  # the two allowed reads of a restricted field
+
+
+def test_enum_names_are_those_strawberry_gives():
+    """The plans' enum serialiser (a table) gives every member of every enum of the hub's schema the name the
+    type's own serialiser gives it, and leaves anything else to the type."""
+    from graphql import GraphQLEnumType
+
+    from hub.api.compiled import _serializer
+    from hub.api.schema import build_schema
+
+    enums = [t for t in build_schema()._schema.type_map.values() if isinstance(t, GraphQLEnumType)]
+    members = 0
+    for enum_type in enums:
+        fast = _serializer(enum_type)
+        for member in getattr(enum_type, "wrapped_cls", None) or ():
+            assert fast(member) == enum_type.serialize(member)
+            members += 1
+        for name, value in enum_type.values.items():
+            assert fast(value.value) == enum_type.serialize(value.value) == name
+    assert members > 50
