@@ -79,6 +79,16 @@ def empty_database(server_url: str) -> Iterator[str]:
     asyncio.run(drop_database(server_url, name))
 
 
+@pytest.fixture
+async def committed_database(empty_database: str, settings: Settings) -> AsyncIterator[Database]:
+    """A migrated database of its own, where each transaction commits on its own connection (as in production:
+    a session's reads may run alone, outside a transaction, which the test's transaction never lets them)."""
+    await asyncio.to_thread(upgrade, empty_database)
+    database = Database.connect(empty_database, settings)
+    yield database
+    await database.dispose()
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     # The per-address limit of the token endpoint is lifted: every test's client comes from 127.0.0.1.

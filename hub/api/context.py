@@ -19,6 +19,7 @@ from hub.audit.service import Actor, PendingEntry, append_all, record
 from hub.auth.principal import Principal
 from hub.auth.tokens import InvalidToken
 from hub.config import Settings
+from hub.prepared import began
 
 if TYPE_CHECKING:
     from hub.api.loaders import Loaders
@@ -97,12 +98,28 @@ class Context:
         operation = operation or action.__name__
         self._operations.append(operation)
         capture = ChangeCapture()
+        session = self.session
         async with self._lock:
-            with capture.watching(self.session.sync_session):
-                async with self.session.begin_nested():
-                    result = await action(self.session, self.principal, *args)
+            with capture.watching(session.sync_session):
+                if await self._nothing_begun(session):
+                    # Nothing of this request is in its transaction yet (its reads ran alone): if the change fails,
+                    # rolling the transaction back undoes exactly what it wrote, as a savepoint would, without the
+                    # round trips of SAVEPOINT and RELEASE.
+                    try:
+                        result = await action(session, self.principal, *args)
+                        await session.flush()
+                    except BaseException:
+                        await session.rollback()
+                        raise
+                else:
+                    async with session.begin_nested():
+                        result = await action(session, self.principal, *args)
             self._note_change(operation, capture)
             return result
+
+    @staticmethod
+    async def _nothing_begun(session: AsyncSession) -> bool:
+        return not (session.new or session.dirty or session.deleted) and not await began(session)
 
     def _note_change(self, operation: str, capture: ChangeCapture) -> None:
         action = capture.action()

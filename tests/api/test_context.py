@@ -32,3 +32,42 @@ async def test_what_a_request_loaded_goes_when_its_unit_of_work_ends(database, s
         if enabled:
             gc.enable()
     assert await context.loaders.participants_by_referral.load(referral.id) == [participant]  # fresh loaders
+
+
+async def test_a_change_undoes_all_it_wrote_when_it_fails_with_or_without_a_savepoint(committed_database, settings):
+    """On committed data (as in production, where a query's reads run outside any transaction): a request's first
+    change runs without a savepoint (nothing of the request is in its transaction yet, so a rollback undoes
+    exactly the change); a later one in a savepoint. Either way a failed change leaves nothing it wrote, the
+    changes before it stay, and the request commits the rest."""
+    import pytest
+    import sqlalchemy as sa
+
+    from hub.api.ratelimit import RateBucket
+    from tests.referrals.test_statement_count import statements_on
+
+    def writes(key: str, then_fail: bool = False):
+        async def action(session, principal):
+            session.add(RateBucket(key=key, tokens=1.0, updated_at=sa.func.now()))
+            await session.flush()
+            if then_fail:
+                raise ValueError("refused after writing")
+            return key
+
+        action.__name__ = f"write_{key}"
+        return action
+
+    async def keys() -> list[str]:
+        async with committed_database.sessions() as session:
+            return sorted((await session.execute(sa.select(RateBucket.key))).scalars())
+
+    context = Context(principal=a_manager(), database=committed_database, settings=settings)
+    with statements_on(committed_database.engine) as sent:
+        with pytest.raises(ValueError):
+            await context.change(writes("first-refused", then_fail=True))
+        assert await context.change(writes("kept")) == "kept"
+        with pytest.raises(ValueError):
+            await context.change(writes("later-refused", then_fail=True))
+        await context.finish(commit=True)
+    savepoints = [s for s in sent if s.startswith(("SAVEPOINT", "ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert [s.split(" ")[0] for s in savepoints] == ["SAVEPOINT", "ROLLBACK"]  # the third change's only
+    assert await keys() == ["kept"]

@@ -12,7 +12,6 @@ from hub.app import create_app
 from hub.audit.service import append
 from hub.audit.verify import Verdict, verify_chain
 from hub.auth.scopes import Role
-from hub.db import Database, upgrade
 from tests.audit.trail import entries, sample
 from tests.conftest import PUBLIC_URL
 from tests.factories import create_agency, create_client, token_for
@@ -26,12 +25,8 @@ mutation Submit($input: SubmitReferralInput!) {
 
 
 @pytest.fixture
-async def database(empty_database, settings):
-    """A migrated database of its own, where each transaction commits on its own connection."""
-    await asyncio.to_thread(upgrade, empty_database)
-    database = Database.connect(empty_database, settings)
-    yield database
-    await database.dispose()
+def database(committed_database):
+    return committed_database
 
 
 async def test_concurrent_appends_make_one_gapless_chain(database):
