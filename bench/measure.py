@@ -3,8 +3,8 @@
 - SQL statements: PostgreSQL's own count, pg_stat_statements' `calls` summed over the bench database (top-level
   statements, BEGIN/COMMIT included), read before and after the round from a connection to another database, so
   the reading is not counted. Nothing else uses the bench database during a round. SAVEPOINT and RELEASE are not
-  in it: SQLAlchemy sends them through asyncpg as prepared statements, and pg_stat_statements leaves those out
-  (one advanceStage with a savepoint: 12 statements in the server's log, 10 counted).
+  in it: pg_stat_statements leaves them out here (SQLAlchemy sends them through asyncpg's extended protocol; one
+  advanceStage with a savepoint showed 12 statements in the server's log and 10 in the count).
 - CPU: utime + stime from /proc/<pid>/stat of the server process and its worker processes, and of the PostgreSQL
   backends serving its connections (found by database and application_name in pg_stat_activity; a backend started
   during the round counts from zero). Backends are only measured when PostgreSQL runs on this machine.

@@ -84,7 +84,7 @@ def header(outcome: Outcome) -> list[str]:
         "SQL/req: "
         + (
             "top-level statements PostgreSQL ran in the bench database (pg_stat_statements calls, BEGIN/COMMIT "
-            "included, SAVEPOINT/RELEASE not: they come as prepared statements, which it leaves out) / requests"
+            "included, SAVEPOINT/RELEASE not: pg_stat_statements leaves them out here) / requests"
             if outcome.statements_counted
             else "not measured (pg_stat_statements cannot be loaded on this server)"
         ),
