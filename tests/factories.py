@@ -6,6 +6,8 @@ import base64
 import hashlib
 import itertools
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -176,3 +178,24 @@ async def create_portal(
     """A public portal client (PKCE, no secret) of the agency."""
     uris = redirect_uris or (PORTAL_CALLBACK,)
     return await create_public_client(session, agency, "Test portal", roles or {Role.REFERRER}, uris)
+
+
+@asynccontextmanager
+async def serving_partner_and_service(
+    database: Any, settings: Any, service_role: Role
+) -> AsyncIterator[tuple[httpx.AsyncClient, str, str]]:
+    """On a database whose transactions commit (the committed_database fixture): Essex Police with a referrer
+    client, Essex RJ Service with a client of `service_role`, and the app serving them. Gives the HTTP client, the
+    referrer's token and the service client's."""
+    from hub.app import create_app
+    from tests.conftest import PUBLIC_URL
+
+    async with database.transaction() as session:
+        police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
+        rj = await create_agency(session, AgencyKind.RJ_SERVICE, "Essex RJ Service")
+        referrer = await create_client(session, police, {Role.REFERRER})
+        service = await create_client(session, rj, {service_role})
+    app = create_app(settings, database=database)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
+            yield http, await token_for(http, referrer), await token_for(http, service)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
-from hub.agencies.models import AgencyKind
-from hub.app import create_app
 from hub.audit.service import append
 from hub.audit.verify import Verdict, verify_chain
 from hub.auth.scopes import Role
 from tests.audit.trail import entries, sample
-from tests.conftest import PUBLIC_URL
-from tests.factories import create_agency, create_client, token_for
+from tests.factories import graphql, serving_partner_and_service
 from tests.referrals.test_process import SUBMISSION
 
 SUBMIT = """
@@ -42,28 +38,20 @@ async def test_concurrent_appends_make_one_gapless_chain(database):
 
 
 async def test_concurrent_requests_that_change_and_read_keep_the_chain(database, settings):
-    async with database.transaction() as session:
-        police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
-        rj = await create_agency(session, AgencyKind.RJ_SERVICE, "Essex RJ Service")
-        referrer = await create_client(session, police, {Role.REFERRER})
-        manager = await create_client(session, rj, {Role.MANAGER})
-    app = create_app(settings, database=database)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
-            tokens = [await token_for(http, referrer), await token_for(http, manager)]
-            inputs = [{**SUBMISSION, "agencyReference": f"42/{n:06d}/26"} for n in range(6)]
-            # A referrer's submissions are changes; a manager's (reading contact details back) are reads too.
-            results = await asyncio.gather(
-                *(
-                    http.post(
-                        "/graphql",
-                        json={"query": SUBMIT, "variables": {"input": given}},
-                        headers={"Authorization": f"Bearer {tokens[n % 2]}"},
-                    )
-                    for n, given in enumerate(inputs)
+    async with serving_partner_and_service(database, settings, Role.MANAGER) as (http, referrer, manager):
+        tokens = [referrer, manager]
+        inputs = [{**SUBMISSION, "agencyReference": f"42/{n:06d}/26"} for n in range(6)]
+        # A referrer's submissions are changes; a manager's (reading contact details back) are reads too.
+        results = await asyncio.gather(
+            *(
+                http.post(
+                    "/graphql",
+                    json={"query": SUBMIT, "variables": {"input": given}},
+                    headers={"Authorization": f"Bearer {tokens[n % 2]}"},
                 )
+                for n, given in enumerate(inputs)
             )
+        )
     # Every submission made; the referrer's contact details come back null + FORBIDDEN, the manager's are read.
     assert [r.json()["data"]["submitReferral"]["userErrors"] for r in results] == [[]] * 6
     async with database.transaction() as session:
@@ -81,42 +69,26 @@ async def test_a_query_notes_its_reads_in_a_transaction_of_the_append_s_own(data
     chain."""
     from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 
-    async with database.transaction() as session:
-        police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
-        rj = await create_agency(session, AgencyKind.RJ_SERVICE, "Essex RJ Service")
-        referrer = await create_client(session, police, {Role.REFERRER})
-        manager = await create_client(session, rj, {Role.MANAGER})
-    app = create_app(settings, database=database)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
-            tokens = {"referrer": await token_for(http, referrer), "manager": await token_for(http, manager)}
+    async with serving_partner_and_service(database, settings, Role.MANAGER) as (http, referrer, manager):
+        submitted = await graphql(http, referrer, SUBMIT, {"input": SUBMISSION})
+        assert submitted["data"]["submitReferral"]["userErrors"] == []
+        begun = []
+        start = AsyncAdapt_asyncpg_connection._start_transaction
 
-            async def post(token: str, query: str, variables: dict) -> dict:
-                headers = {"Authorization": f"Bearer {token}"}
-                return (
-                    await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-                ).json()
+        async def counted(self):
+            begun.append(1)
+            return await start(self)
 
-            submitted = await post(tokens["referrer"], SUBMIT, {"input": SUBMISSION})
-            assert submitted["data"]["submitReferral"]["userErrors"] == []
-            begun = []
-            start = AsyncAdapt_asyncpg_connection._start_transaction
-
-            async def counted(self):
-                begun.append(1)
-                return await start(self)
-
-            monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counted)
-            read = await post(tokens["manager"], READ_CONTACTS, {"n": 5})
-            assert read["data"]["referrals"]["edges"][0]["node"]["participants"][0]["contact"]["phone"]
-            assert begun == []
-            monkeypatch.undo()
-            inputs = [{**SUBMISSION, "agencyReference": f"43/{n:06d}/26"} for n in range(4)]
-            await asyncio.gather(
-                *(post(tokens["manager"], READ_CONTACTS, {"n": 5}) for _ in range(6)),
-                *(post(tokens["referrer"], SUBMIT, {"input": given}) for given in inputs),
-            )
+        monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counted)
+        read = await graphql(http, manager, READ_CONTACTS, {"n": 5})
+        assert read["data"]["referrals"]["edges"][0]["node"]["participants"][0]["contact"]["phone"]
+        assert begun == []
+        monkeypatch.undo()
+        inputs = [{**SUBMISSION, "agencyReference": f"43/{n:06d}/26"} for n in range(4)]
+        await asyncio.gather(
+            *(graphql(http, manager, READ_CONTACTS, {"n": 5}) for _ in range(6)),
+            *(graphql(http, referrer, SUBMIT, {"input": given}) for given in inputs),
+        )
     async with database.transaction() as session:
         chain = await entries(session)
         assert sorted(e.action.value for e in chain) == ["COLLECTION"] * 5 + ["CONSULTATION"] * 7

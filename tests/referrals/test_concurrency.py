@@ -6,16 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
-from hub.agencies.models import AgencyKind
-from hub.app import create_app
 from hub.auth.scopes import Role
-from hub.db import Database, upgrade
-from tests.conftest import PUBLIC_URL
-from tests.factories import create_agency, create_client, token_for
+from tests.factories import serving_partner_and_service
 from tests.referrals.casework import mutation_text
 from tests.referrals.test_process import SUBMISSION
 
@@ -27,21 +22,10 @@ mutation Submit($input: SubmitReferralInput!) {
 
 
 @pytest.fixture
-async def committed(empty_database, settings):
+async def committed(committed_database, settings):
     """A migrated database of its own, where each request commits on its own connection."""
-    await asyncio.to_thread(upgrade, empty_database)
-    database = Database.connect(empty_database, settings)
-    async with database.transaction() as session:
-        police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
-        rj = await create_agency(session, AgencyKind.RJ_SERVICE, "Essex RJ Service")
-        referrer = await create_client(session, police, {Role.REFERRER})
-        staff = await create_client(session, rj, {Role.COORDINATOR})
-    app = create_app(settings, database=database)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
-            yield http, database, await token_for(http, referrer), await token_for(http, staff)
-    await database.dispose()
+    async with serving_partner_and_service(committed_database, settings, Role.COORDINATOR) as (http, referrer, staff):
+        yield http, committed_database, referrer, staff
 
 
 async def post(http, token, query, variables) -> dict:
