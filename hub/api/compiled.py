@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from base64 import b64encode
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +49,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from hub.api.access import FieldRule
+from hub.api.identity import MISSING, IdentityCache
 
 DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's StrawberryField
 PLAN_CACHE_SIZE = 2048
@@ -117,23 +117,18 @@ class Compiler:
 
     def __init__(self, schema: GraphQLSchema) -> None:
         self.schema = schema
-        # id(first field node), return type name -> (the nodes, kept so the id stays theirs; the plan or None)
-        self.cache: OrderedDict[tuple[int, str], tuple[list[FieldNode], Any]] = OrderedDict()
+        # (first field node, return type name) -> the plan, or None where the plans do not cover the selection
+        self.cache: IdentityCache[Any] = IdentityCache(PLAN_CACHE_SIZE)
 
     def plan(self, return_type: GraphQLOutputType, nodes: list[FieldNode], fragments: dict[str, Any]) -> Any:
-        key = (id(nodes[0]), str(return_type))
-        cached = self.cache.get(key)
-        if cached is not None and cached[0][0] is nodes[0]:
-            self.cache.move_to_end(key)
-            return cached[1]
+        cached = self.cache.get((nodes[0],), str(return_type), MISSING)
+        if cached is not MISSING:
+            return cached
         try:
             completion = self.completion(return_type, nodes, fragments)
         except Uncompilable:
             completion = None
-        self.cache[key] = (nodes, completion)
-        if len(self.cache) > PLAN_CACHE_SIZE:
-            self.cache.popitem(last=False)
-        return completion
+        return self.cache.put((nodes[0],), str(return_type), completion)
 
     def completion(self, type_: GraphQLOutputType, nodes: list[FieldNode], fragments: dict[str, Any]) -> Callable:
         """A function completing a value of `type_` selected by `nodes`."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +42,7 @@ from strawberry.schema.schema import validate_document
 
 from hub.api import faults
 from hub.api.errors import ErrorCode, ProtocolError
+from hub.api.identity import IdentityCache
 from hub.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from hub.api.ratelimit import Limit, admit
 from hub.auth.bearer import NOT_IN_FORCE, NotInForce, refusal_message
@@ -169,29 +169,22 @@ def measure(
     return walk
 
 
-# The same text brings the same document: the caches below key on the document's identity (Strawberry's own
-# validation cache hashes the whole syntax tree on every request, 0.3 ms for a case's query).
+# The same text brings the same document: the caches below key on the document's identity (hub.api.identity;
+# Strawberry's own validation cache hashes the whole syntax tree on every request, 0.3 ms for a case's query).
 parsed = lru_cache(maxsize=DOCUMENTS)(parse)
 
 
 class Validated:
-    """Each document's validation errors, once per set of rules. An entry keeps its schema and document, so their
-    ids stay theirs."""
+    """Each document's validation errors, once per set of rules."""
 
     def __init__(self, size: int = DOCUMENTS) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple[int, int, tuple], tuple[Any, Any, list[GraphQLError]]] = OrderedDict()
+        self.cache: IdentityCache[list[GraphQLError]] = IdentityCache(size)
 
     def errors(self, schema: GraphQLSchema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
-        key = (id(schema), id(document), rules)
-        entry = self.entries.get(key)
-        if entry is None or entry[0] is not schema or entry[1] is not document:
-            entry = self.entries[key] = (schema, document, validate_document(schema, document, rules))
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        else:
-            self.entries.move_to_end(key)
-        return entry[2]
+        errors = self.cache.get((schema, document), rules)
+        if errors is None:
+            errors = self.cache.put((schema, document), rules, validate_document(schema, document, rules))
+        return errors
 
 
 VALIDATED = Validated()
@@ -209,24 +202,21 @@ class Figures:
 
 
 class Measured:
-    """The figures of each operation, walked once: the same text brings the same document (the parser cache),
-    and only the page sizes' variables change the figures, so those variables' values are part of the key. The
-    entry keeps the document, so its id stays its own."""
+    """The figures of each operation, walked once: only the page sizes' variables change the figures, so those
+    variables' values are part of the key."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        # (schema id, document id, operation name) -> (schema, document, variables consulted, {their values: figures})
-        self.entries: OrderedDict[tuple, tuple[Any, Any, tuple[str, ...], dict[tuple, Figures]]] = OrderedDict()
+        # (schema, document, operation name) -> (the variables consulted, {their values: figures})
+        self.cache: IdentityCache[tuple[tuple[str, ...], dict[tuple, Figures]]] = IdentityCache(size)
 
     def figures(
         self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
     ) -> Figures:
-        key = (id(schema), id(document), operation_name)
-        entry = self.entries.get(key)
-        if entry is not None and entry[0] is schema and entry[1] is document:
-            self.entries.move_to_end(key)
-            values = _values(entry[2], variables)
-            known = entry[3].get(values) if values is not None else None
+        entry = self.cache.get((schema, document), operation_name)
+        if entry is not None:
+            values = _values(entry[0], variables)
+            known = entry[1].get(values) if values is not None else None
             if known is not None:
                 return known
         walk = measure(schema, document, operation_name, variables)
@@ -234,12 +224,10 @@ class Measured:
         consulted = tuple(sorted(walk.consulted))
         values = _values(consulted, variables)
         if values is not None:
-            if entry is None or entry[0] is not schema or entry[1] is not document or entry[2] != consulted:
-                entry = self.entries[key] = (schema, document, consulted, {})
-                if len(self.entries) > self.size:
-                    self.entries.popitem(last=False)
-            if len(entry[3]) < self.size:  # page sizes a client sends are few; a client cycling through more walks
-                entry[3][values] = figures
+            if entry is None or entry[0] != consulted:
+                entry = self.cache.put((schema, document), operation_name, (consulted, {}))
+            if len(entry[1]) < self.size:  # page sizes a client sends are few; a client cycling through more walks
+                entry[1][values] = figures
         return figures
 
 
@@ -259,9 +247,10 @@ MEASURED = Measured()
 
 class QueryLimits(SchemaExtension):
     """Everything an operation meets before anything runs, as one extension (one set of hooks a request, not one
-    an aspect): the text's length and tokens; parsing and validation, each done once per text (documents()); in
-    production, no introspection and no "Did you mean" suggestions; depth, aliases, directives and cost; and the
-    client's rate limit. A limit refuses with QUERY_TOO_COMPLEX; the cost is reported in every response."""
+    an aspect): the text's length and tokens; parsing and validation, each done once per text (`parsed`,
+    `VALIDATED`); in production, no introspection and no "Did you mean" suggestions; depth, aliases, directives and
+    cost; and the client's rate limit. A limit refuses with QUERY_TOO_COMPLEX; the cost is reported in every
+    response."""
 
     production = False
     cost: int = 0

@@ -137,8 +137,9 @@ def test_figures_of_an_unhashable_variable_are_walked_each_time():
     weird = {"n": [5]}  # not an Int (validation refuses it), and not hashable: no key, so no entry
     assert measured.figures(schema, document, None, weird) == measured.figures(schema, document, None, {})
     assert measured.figures(schema, document, None, weird) == measured.figures(schema, document, None, {})
-    (entry,) = measured.entries.values()
-    assert list(entry[3]) == [((type(None), None),)]  # the default page size's figures only
+    ((consulted, known),) = measured.cache.values()
+    assert consulted == ("n",)
+    assert list(known) == [((type(None), None),)]  # the default page size's figures only
 
 
 async def test_a_document_is_parsed_and_validated_once(http, token, monkeypatch):
