@@ -9,8 +9,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import asyncpg
 import sqlalchemy as sa
@@ -27,6 +28,9 @@ from sqlmodel import SQLModel
 
 from hub.config import Settings
 from hub.prepared import Prepared
+
+if TYPE_CHECKING:
+    from hub.audit.group import GroupAppend
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +257,13 @@ class Database:
         """One unit of work: committed when the block ends, rolled back if it raises."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    @cached_property
+    def group_append(self) -> GroupAppend:
+        """Appends the entries of queries' restricted reads for many requests at once (hub.audit.group)."""
+        from hub.audit.group import GroupAppend
+
+        return GroupAppend(self)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

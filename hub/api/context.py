@@ -185,13 +185,19 @@ class Context:
         self.__dict__.pop("loaders", None)
 
     async def _reads_noted_in_place(self, session: AsyncSession) -> bool:
-        """A query's transaction holds reads only: append the entry naming its restricted reads there and commit,
-        rather than roll back and begin again. False when there is nothing to note, or when a statement of the
-        request failed and took the transaction with it (the caller then notes the reads in a fresh one)."""
+        """A query holds reads only: note them without a transaction of its own. Where its reads ran alone (no
+        transaction begun), its session goes back to the pool and the entry joins other requests' in one append
+        (hub.audit.group); otherwise the entry is appended in the query's transaction, which then commits, rather
+        than roll back and begin again. False when there is nothing to note, or when the append or a statement of
+        the request failed (the caller then notes the reads in a fresh transaction)."""
         entries = self._consultation()
         if not entries:
             return False
         try:
+            if not await began(session):
+                await session.close()
+                await self.database.group_append.append(entries)
+                return True
             await append_all(session, entries)
             await session.commit()
         except DBAPIError:
