@@ -19,7 +19,7 @@ from strawberry.types.graphql import OperationType
 from hub.agencies.mutations import AgencyMutation
 from hub.agencies.queries import AgencyQuery
 from hub.agencies.types import AgencyType
-from hub.api import faults
+from hub.api import faults, inputs
 from hub.api.access import govern
 from hub.api.compiled import CompiledExecutionContext
 from hub.api.errors import is_expected
@@ -161,7 +161,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     limits = ProductionQueryLimits if production else QueryLimits
     extensions: list = [WebSocketOperations, UnitOfWork, HubMaskErrors, limits]
     govern(GOVERNED_TYPES)
-    return HubSchema(
+    schema = HubSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -170,6 +170,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         config=StrawberryConfig(relay_max_results=100),
         execution_context_class=CompiledExecutionContext,
     )
+    inputs.install(schema)
+    return schema
 
 
 def print_sdl() -> str:
