@@ -172,23 +172,32 @@ class Shapes:
 
 
 class Inserts:
-    """INSERTs of one row into a table, prepared once for each set of columns given (the row's keys, in order):
-    every column given is written, none is dropped."""
+    """INSERTs into a table, prepared once for each set of columns given (the rows' keys, in order) and each number
+    of rows: every column given is written, none is dropped."""
 
     def __init__(self, table: Any) -> None:
         self.table = table
-        self._prepared: dict[tuple[str, ...], Prepared] = {}
+        self._prepared: dict[tuple[tuple[str, ...], int], Prepared] = {}
 
     async def add(self, session: AsyncSession, row: dict[str, Any]) -> None:
-        columns = tuple(row)
-        prepared = self._prepared.get(columns)
+        await self.add_all(session, [row])
+
+    async def add_all(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """The rows, all with the same columns, in one statement."""
+        if not rows:
+            return
+        columns = tuple(rows[0])
+        if any(tuple(row) != columns for row in rows):
+            raise ValueError(f"rows for {self.table.name} must all give the same columns, in the same order")
+        prepared = self._prepared.get((columns, len(rows)))
         if prepared is None:
             unknown = [name for name in columns if name not in self.table.c]
             if unknown:
                 raise ValueError(f"not columns of {self.table.name}: {', '.join(unknown)}")
-            statement = sa.insert(self.table).values({name: sa.bindparam(name) for name in columns})
-            prepared = self._prepared[columns] = Prepared(statement)
-        await prepared.rows(session, **row)
+            values = [{name: sa.bindparam(f"{name}_{n}") for name in columns} for n in range(len(rows))]
+            statement = sa.insert(self.table).values(values if len(rows) > 1 else values[0])
+            prepared = self._prepared[(columns, len(rows))] = Prepared(statement)
+        await prepared.rows(session, **{f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in columns})
 
 
 class Together:

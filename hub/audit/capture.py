@@ -2,7 +2,8 @@
 
 The unit of work's flushes give the rows added, changed and deleted; DML statements sent through the session
 (e.g. a bulk delete) are seen before they run, and the rows they will touch are looked up by primary key first.
-SQL sent as plain text is not seen: services write through the ORM or SQLAlchemy statements.
+Rows written through hub.records are noted by it (note_inserted). SQL sent as plain text is not seen: services
+write through the ORM, SQLAlchemy statements or hub.records.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hub.audit.models import AuditAction, AuditEntry, RecordChange
 from hub.audit.service import record
 
 INSERT, UPDATE, DELETE = RecordChange.INSERT, RecordChange.UPDATE, RecordChange.DELETE
+WATCHING = "hub.audit.capture"  # the session's info key of the capture watching it
 # Creating one of these brings a person's data into the hub, even when other records change with it.
 PERSONAL_RECORDS = frozenset({"Referral", "Participant", "Facilitator"})
 
@@ -33,9 +35,11 @@ class ChangeCapture:
         """Listen to the session while the block runs."""
         sa.event.listen(session, "after_flush", self._after_flush)
         sa.event.listen(session, "do_orm_execute", self._before_statement)
+        session.info[WATCHING] = self
         try:
             yield self
         finally:
+            del session.info[WATCHING]
             sa.event.remove(session, "do_orm_execute", self._before_statement)
             sa.event.remove(session, "after_flush", self._after_flush)
 
@@ -111,6 +115,16 @@ class ChangeCapture:
             if all(name in row for name in primary):
                 fields = set() if change == DELETE else set(row) - set(primary) | set_columns
                 self.note(kind, _key(row[name] for name in primary), change, fields)
+
+
+def note_inserted(session: Session, kind: str, primary: list[str], rows: list[dict[str, Any]]) -> None:
+    """Rows inserted without the ORM (hub.records): noted by the capture watching the session, if one is, as a
+    flush would note them (the columns with a value)."""
+    capture: ChangeCapture | None = session.info.get(WATCHING)
+    if capture is not None:
+        for row in rows:
+            fields = {name for name, value in row.items() if value is not None}
+            capture.note(kind, _key(row[name] for name in primary), INSERT, fields)
 
 
 def _key(values: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,7 @@ from hub.facilitators import repository as facilitators
 from hub.facilitators.models import Allocation, Facilitator
 from hub.ids import row_id
 from hub.problems import Problem, ProblemCode, Refused, path
+from hub.records import NewRows
 from hub.referrals import repository
 from hub.referrals.inputs import (
     AcceptReferralInput,
@@ -65,7 +67,7 @@ DEDICATED = {
 
 @dataclass(frozen=True)
 class Submission:
-    referral: Referral
+    referral: Any  # the Referral already sent, or the new one's row (hub.records), read alike
     created: bool
 
 
@@ -89,10 +91,12 @@ async def submit(session: AsyncSession, principal: Principal, given: SubmitRefer
     return Submission(referral, created=True)
 
 
-async def _create(session: AsyncSession, principal: Principal, values: ReferralValues) -> Referral:
+async def _create(session: AsyncSession, principal: Principal, values: ReferralValues) -> Any:
+    """The referral, its participants and its first stage event, written as rows (hub.records: no ORM instances to
+    make and flush); the referral comes back as its row."""
     now = utcnow()
     number = await repository.next_reference_number(session)
-    referral = Referral(
+    referral = _REFERRALS.make(
         reference=f"RJ-{now.astimezone(UTC).year}-{number:06d}",
         referring_agency_id=principal.agency_id,
         agency_reference=values.agency_reference,
@@ -110,18 +114,13 @@ async def _create(session: AsyncSession, principal: Principal, values: ReferralV
         submitted_at=now,
         updated_at=now,
     )
-    session.add(referral)
-    await session.flush()
-    for position, person in enumerate(values.participants):
-        session.add(Participant(referral_id=referral.id, position=position, **vars(person)))
-    session.add(_received(principal, referral))
-    await session.flush()
-    await emit(session, referral, WebhookEventType.REFERRAL_RECEIVED, None, Stage.RECEIVED, referral.submitted_at)
-    return referral
-
-
-def _received(principal: Principal, referral: Referral) -> StageEvent:
-    return StageEvent(
+    await _REFERRALS.add(session, [referral])
+    participants = [
+        _PARTICIPANTS.make(referral_id=referral.id, position=position, **vars(person))
+        for position, person in enumerate(values.participants)
+    ]
+    await _PARTICIPANTS.add(session, participants)
+    received = _EVENTS.make(
         referral_id=referral.id,
         from_stage=None,
         to_stage=Stage.RECEIVED,
@@ -129,6 +128,12 @@ def _received(principal: Principal, referral: Referral) -> StageEvent:
         actor_agency_id=principal.agency_id,
         actor_client_id=principal.client_id,
     )
+    await _EVENTS.add(session, [received])
+    await emit(session, referral, WebhookEventType.REFERRAL_RECEIVED, None, Stage.RECEIVED, referral.submitted_at)
+    return referral
+
+
+_REFERRALS, _PARTICIPANTS, _EVENTS = NewRows(Referral), NewRows(Participant), NewRows(StageEvent)
 
 
 async def lock_case(session: AsyncSession, principal: Principal, given: CaseChangeInput) -> Referral:
