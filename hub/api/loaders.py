@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -49,24 +50,77 @@ if TYPE_CHECKING:
 
 
 class Loaders:
+    """The request's loaders, each made when the request first asks for it (most requests use few of them)."""
+
     def __init__(self, context: Context) -> None:
-        session = context.run
-        principal = context.principal
-        self.agency_by_id = AgencyByIdLoader(session)
-        self.referral_by_id = ReferralByIdLoader(session, principal)
-        self.participant_by_id = ParticipantByIdLoader(session, principal)
-        self.facilitator_by_id = FacilitatorByIdLoader(session, principal)
-        case = Gathered(session, CASE_RECORD)  # one statement for the parts of a case each level asks for
-        self.participants_by_referral = PartByKeyLoader[Participant](case, "participants", BY_REFERRAL)
-        self.stage_events_by_referral = PartByKeyLoader[StageEvent](case, "stage_events", BY_REFERRAL)
+        self._run = context.run
+        self._principal = context.principal
+
+    @cached_property
+    def _case(self) -> Gathered:
+        return Gathered(self._run, CASE_RECORD)  # one statement for the parts of a case each level asks for
+
+    @cached_property
+    def agency_by_id(self) -> AgencyByIdLoader:
+        return AgencyByIdLoader(self._run)
+
+    @cached_property
+    def referral_by_id(self) -> ReferralByIdLoader:
+        return ReferralByIdLoader(self._run, self._principal)
+
+    @cached_property
+    def participant_by_id(self) -> ParticipantByIdLoader:
+        return ParticipantByIdLoader(self._run, self._principal)
+
+    @cached_property
+    def facilitator_by_id(self) -> FacilitatorByIdLoader:
+        return FacilitatorByIdLoader(self._run, self._principal)
+
+    @cached_property
+    def participants_by_referral(self) -> PartByKeyLoader[Participant]:
+        return PartByKeyLoader(self._case, "participants", BY_REFERRAL)
+
+    @cached_property
+    def stage_events_by_referral(self) -> PartByKeyLoader[StageEvent]:
+        return PartByKeyLoader(self._case, "stage_events", BY_REFERRAL)
+
+    @cached_property
+    def facilitators_by_referral(self) -> PartByKeyLoader[Facilitator]:
         # Facilitators come as records with the referral's id as `allocated_to`.
-        self.facilitators_by_referral = PartByKeyLoader[Facilitator](case, "facilitators", attrgetter("allocated_to"))
-        self.contact_attempts_by_referral = PartByKeyLoader[ContactAttempt](case, "contact_attempts", BY_REFERRAL)
-        self.assessments_by_referral = PartByKeyLoader[Assessment](case, "assessments", BY_REFERRAL)
-        self.sessions_by_referral = PartByKeyLoader[RestorativeSession](case, "sessions", BY_REFERRAL)
-        self.agreement_by_referral = AgreementByReferralLoader(case)
-        self.actions_by_agreement = PartByKeyLoader[AgreementAction](case, "actions", attrgetter("agreement_id"))
-        self.feedback_by_referral = PartByKeyLoader[Feedback](case, "feedback", BY_REFERRAL)
-        self.agency_of_case = PartByKeyLoader[Agency](case, "agencies", attrgetter("id"))
-        self.volunteer_hours_by_facilitator = VolunteerHoursByFacilitatorLoader(session)
-        self.volunteer_hours_total_by_facilitator = VolunteerHoursTotalByFacilitatorLoader(session)
+        return PartByKeyLoader(self._case, "facilitators", attrgetter("allocated_to"))
+
+    @cached_property
+    def contact_attempts_by_referral(self) -> PartByKeyLoader[ContactAttempt]:
+        return PartByKeyLoader(self._case, "contact_attempts", BY_REFERRAL)
+
+    @cached_property
+    def assessments_by_referral(self) -> PartByKeyLoader[Assessment]:
+        return PartByKeyLoader(self._case, "assessments", BY_REFERRAL)
+
+    @cached_property
+    def sessions_by_referral(self) -> PartByKeyLoader[RestorativeSession]:
+        return PartByKeyLoader(self._case, "sessions", BY_REFERRAL)
+
+    @cached_property
+    def agreement_by_referral(self) -> AgreementByReferralLoader:
+        return AgreementByReferralLoader(self._case)
+
+    @cached_property
+    def actions_by_agreement(self) -> PartByKeyLoader[AgreementAction]:
+        return PartByKeyLoader(self._case, "actions", attrgetter("agreement_id"))
+
+    @cached_property
+    def feedback_by_referral(self) -> PartByKeyLoader[Feedback]:
+        return PartByKeyLoader(self._case, "feedback", BY_REFERRAL)
+
+    @cached_property
+    def agency_of_case(self) -> PartByKeyLoader[Agency]:
+        return PartByKeyLoader(self._case, "agencies", attrgetter("id"))
+
+    @cached_property
+    def volunteer_hours_by_facilitator(self) -> VolunteerHoursByFacilitatorLoader:
+        return VolunteerHoursByFacilitatorLoader(self._run)
+
+    @cached_property
+    def volunteer_hours_total_by_facilitator(self) -> VolunteerHoursTotalByFacilitatorLoader:
+        return VolunteerHoursTotalByFacilitatorLoader(self._run)

@@ -71,3 +71,13 @@ async def test_a_change_undoes_all_it_wrote_when_it_fails_with_or_without_a_save
     savepoints = [s for s in sent if s.startswith(("SAVEPOINT", "ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert [s.split(" ")[0] for s in savepoints] == ["SAVEPOINT", "ROLLBACK"]  # the third change's only
     assert await keys() == ["kept"]
+
+
+async def test_a_request_makes_only_the_loaders_it_asks_for(database, settings):
+    """Seventeen loaders, a request typically using a few: each is made on first use."""
+    context = Context(principal=a_manager(), database=database, settings=settings)
+    loaders = context.loaders
+    assert loaders.referral_by_id is loaders.referral_by_id  # one per request
+    assert loaders.participants_by_referral is not None
+    made = {name for name in vars(loaders) if not name.startswith("_") or name == "_case"}
+    assert made == {"referral_by_id", "participants_by_referral", "_case"}
