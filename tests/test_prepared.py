@@ -201,3 +201,23 @@ async def test_a_savepoint_holds_what_runs_in_it(database):
         assert calls  # the savepoint began on the session's connection before the insert ran in it
         assert await BUCKET.first(session, key="prepared-in-savepoint") is None
         await session.rollback()
+
+
+async def test_one_key_is_written_into_the_statement_so_postgresql_keeps_one_plan(session, database):
+    """Given one key, `= ANY(:ids)` runs as `= ANY(ARRAY[$1])`, with the same rows: PostgreSQL then keeps one plan
+    after its first five runs, where with the ARRAY parameter it plans every run afresh (its plan without the
+    values assumes several keys). Several keys still go as the ARRAY."""
+    agency = await create_agency(session)
+    created = [await create_referral(session, agency) for _ in range(3)]
+    ids = [referral.id for referral in created]
+    with statements_on(database.engine) as sent:
+        for _ in range(8):
+            (one,) = await REFERRALS.rows(session, ids=ids[1:2])
+        several = await REFERRALS.rows(session, ids=ids)
+    assert one.id == ids[1]
+    assert {row.id for row in several} == set(ids)
+    assert sent[0].count("ANY (ARRAY[$1::UUID])") == 1 and sent[0] != sent[-1]
+    assert "ANY ($1::UUID[])" in sent[-1]
+    plans = sa.text("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = :sql")
+    (generic, custom) = (await session.execute(plans, {"sql": sent[0]})).one()
+    assert (generic, custom) == (3, 5)
