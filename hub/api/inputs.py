@@ -1,11 +1,11 @@
 """Input objects built from their GraphQL values by a converter made once per type.
 
-Strawberry converts an argument's value by walking its type on every request: for each field of each input
-object it resolves the field's annotation again and asks what kind of type it is. For submitReferral that is
-some eighty steps and a third of a millisecond a request. `install` gives every input type of the schema a
-`from_input` (Strawberry's hook for types that build their own value): the walk is done once, on first use, into
-a converter for each field, and a request only runs those. What comes out is what Strawberry's own conversion
-gives (tests/api/test_inputs.py compares them on every input type).
+Strawberry converts an argument's value by walking its type on every request: for each field of each input object it
+resolves the field's annotation again and asks what kind of type it is. For submitReferral's input that is some
+eighty steps, 60 µs by timeit against 10 µs for the converters here. `install` gives every input type of the schema
+a `from_input` (Strawberry's hook for types that build their own value): the walk is done once, on first use, into a
+converter for each field, and a request only runs those. What comes out is what Strawberry's own conversion gives
+(tests/api/test_inputs.py compares them on every input type).
 """
 
 from __future__ import annotations
