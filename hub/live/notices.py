@@ -12,11 +12,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.referrals.models import Stage, StageEvent
+from hub.prepared import Prepared
+from hub.referrals.models import Stage
 
 CHANNEL = "hub_stage_changed"
 log = logging.getLogger(__name__)
@@ -33,16 +35,23 @@ class StageChange:
     at: datetime
 
 
-def payload(move: StageEvent) -> str:
+def payload(move: Any) -> str:
     """The notice's text: the stage event's id, its referral's id, the stages and the time."""
     assert move.from_stage is not None  # a transition always leaves a stage
     stages = {"from": Stage(move.from_stage).value, "to": Stage(move.to_stage).value}
     return json.dumps({"event": str(move.id), "referral": str(move.referral_id), **stages, "at": move.at.isoformat()})
 
 
-async def announce(session: AsyncSession, move: StageEvent) -> None:
-    """Queue the notice of a move on the change's transaction: it goes out at commit, or never."""
-    await session.execute(sa.select(sa.func.pg_notify(CHANNEL, payload(move))))
+async def announce(session: AsyncSession, move: Any) -> None:
+    """Queue the notice of a move (a StageEvent or its row) on the change's transaction: it goes out at commit, or
+    never."""
+    await _NOTIFY.rows(session, channel=CHANNEL, payload=payload(move))
+
+
+# Every move sends one, inside its transaction (not alone: a notice sent outside one would go out at once).
+_NOTIFY = Prepared(
+    sa.select(sa.func.pg_notify(sa.bindparam("channel", type_=sa.Text), sa.bindparam("payload", type_=sa.Text)))
+)
 
 
 def parse(text: str) -> StageChange | None:

@@ -45,10 +45,9 @@ from hub.referrals.models import (
     ParticipantRole,
     Referral,
     Stage,
-    StageEvent,
 )
 from hub.referrals.submission import ReferralValues, check_submission
-from hub.referrals.transitions import WORKING, apply_transition, check_transition, ordered, touch
+from hub.referrals.transitions import STAGE_EVENTS, WORKING, apply_transition, check_transition, ordered, touch
 from hub.referrals.types import is_child
 from hub.validation import Checker
 from hub.webhooks.events import emit
@@ -120,7 +119,7 @@ async def _create(session: AsyncSession, principal: Principal, values: ReferralV
         for position, person in enumerate(values.participants)
     ]
     await _PARTICIPANTS.add(session, participants)
-    received = _EVENTS.make(
+    received = STAGE_EVENTS.make(
         referral_id=referral.id,
         from_stage=None,
         to_stage=Stage.RECEIVED,
@@ -128,12 +127,12 @@ async def _create(session: AsyncSession, principal: Principal, values: ReferralV
         actor_agency_id=principal.agency_id,
         actor_client_id=principal.client_id,
     )
-    await _EVENTS.add(session, [received])
+    await STAGE_EVENTS.add(session, [received])
     await emit(session, referral, WebhookEventType.REFERRAL_RECEIVED, None, Stage.RECEIVED, referral.submitted_at)
     return referral
 
 
-_REFERRALS, _PARTICIPANTS, _EVENTS = NewRows(Referral), NewRows(Participant), NewRows(StageEvent)
+_REFERRALS, _PARTICIPANTS = NewRows(Referral), NewRows(Participant)
 
 
 async def lock_case(session: AsyncSession, principal: Principal, given: CaseChangeInput) -> Referral:
@@ -170,10 +169,8 @@ def require_stage(referral: Referral, stages: frozenset[Stage], doing: str) -> N
         )
 
 
-async def move(
-    session: AsyncSession, principal: Principal, referral: Referral, to: Stage, note: str | None
-) -> StageEvent:
-    """Check the move is allowed and its entry rules hold, then apply it."""
+async def move(session: AsyncSession, principal: Principal, referral: Referral, to: Stage, note: str | None) -> Any:
+    """Check the move is allowed and its entry rules hold, then apply it: the stage event's row."""
     check_transition(referral, to)
     await check_entry(session, referral, to)
     return await apply_transition(session, principal, referral, to, note)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,7 @@ from hub.auth.principal import Principal
 from hub.columns import utcnow
 from hub.live.notices import announce
 from hub.problems import ProblemCode, Refused
+from hub.records import NewRows
 from hub.referrals.models import Referral, Stage, StageEvent
 from hub.webhooks.events import emit_move
 
@@ -93,11 +95,11 @@ def touch(referral: Referral, at: datetime | None = None) -> None:
 
 async def apply_transition(
     session: AsyncSession, principal: Principal, referral: Referral, to: Stage, note: str | None = None
-) -> StageEvent:
-    """Move the case, write the stage event (who, when, from, to, note) and bump the version."""
+) -> Any:
+    """Move the case, write the stage event (who, when, from, to, note) and bump the version: the event's row."""
     check_transition(referral, to)
     at = utcnow()
-    event = StageEvent(
+    event = STAGE_EVENTS.make(
         referral_id=referral.id,
         from_stage=referral.stage,
         to_stage=to,
@@ -116,8 +118,11 @@ async def apply_transition(
     referral.stage = to
     touch(referral, at)
     session.add(referral)
-    session.add(event)
-    await session.flush()
+    await STAGE_EVENTS.add(session, [event])  # after the referral's UPDATE, which it flushes first (hub.prepared)
     await emit_move(session, referral, event)  # the outbox row, in this transaction (STYLE 7)
     await announce(session, event)  # live subscribers on every hub process hear of it at commit, or never
     return event
+
+
+# A case's moves are written as rows, not ORM instances (hub.records): every transition and every submission.
+STAGE_EVENTS = NewRows(StageEvent)
