@@ -31,7 +31,7 @@ work under its lock, as the audit chain's audit_append, may be alone: the lock t
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections import Counter, namedtuple
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -339,15 +339,20 @@ class _Plan:
 
 
 def _any_of_parameters(statement: sa.ClauseElement) -> set[str]:
-    found: set[str] = set()
+    """The ARRAY parameters used only as `= ANY(:keys)` (one used elsewhere too keeps its ARRAY everywhere)."""
+    in_any: Counter[str] = Counter()
+    everywhere: Counter[str] = Counter()
 
-    def visit(element: Any) -> None:
+    def unary(element: Any) -> None:
         bind = _any_of_keys(element)
         if bind is not None:
-            found.add(bind.key)
+            in_any[bind.key] += 1
 
-    traverse(statement, {}, {"unary": visit})  # any_(...) is a unary expression
-    return found
+    def bindparam(element: BindParameter[Any]) -> None:
+        everywhere[element.key] += 1
+
+    traverse(statement, {}, {"unary": unary, "bindparam": bindparam})  # any_(...) is a unary expression
+    return {key for key, count in in_any.items() if everywhere[key] == count}
 
 
 def _any_of_keys(element: Any) -> BindParameter[Any] | None:

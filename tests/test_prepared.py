@@ -221,3 +221,16 @@ async def test_one_key_is_written_into_the_statement_so_postgresql_keeps_one_pla
     plans = sa.text("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = :sql")
     (generic, custom) = (await session.execute(plans, {"sql": sent[0]})).one()
     assert (generic, custom) == (3, 5)
+
+
+async def test_keys_used_elsewhere_too_stay_an_array(session):
+    """An ARRAY parameter the statement also uses outside `= ANY(...)` keeps its ARRAY: written once as ARRAY[$1]
+    and once as the parameter, the two uses would disagree on its type."""
+    agency = await create_agency(session)
+    referral = await create_referral(session, agency)
+    ids = sa.bindparam("ids", type_=sa.ARRAY(Referral.__table__.c.id.type))
+    counted = Prepared(
+        sa.select(Referral.id, sa.func.cardinality(ids).label("given")).where(Referral.id == sa.any_(ids))
+    )
+    (row,) = await counted.rows(session, ids=[referral.id])
+    assert (row.id, row.given) == (referral.id, 1)
