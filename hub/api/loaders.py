@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub.agencies.loaders import AgencyByIdLoader
 from hub.agencies.models import Agency
@@ -14,7 +15,6 @@ from hub.facilitators.loaders import (
     VolunteerHoursByFacilitatorLoader,
     VolunteerHoursTotalByFacilitatorLoader,
 )
-from hub.facilitators.models import Facilitator
 from hub.prepared import Together
 from hub.referrals import repository as referrals_repository
 from hub.referrals.loaders import (
@@ -23,15 +23,6 @@ from hub.referrals.loaders import (
     PartByKeyLoader,
     ParticipantByIdLoader,
     ReferralByIdLoader,
-)
-from hub.referrals.models import (
-    AgreementAction,
-    Assessment,
-    ContactAttempt,
-    Feedback,
-    Participant,
-    RestorativeSession,
-    StageEvent,
 )
 
 # What the case's dataloaders read, by referral: its collections and its allocated facilitators.
@@ -47,6 +38,12 @@ CASE_RECORD = Together(
 
 if TYPE_CHECKING:
     from hub.api.context import Context
+
+
+def _part(name: str, key_of: Callable[[Any], Any] = BY_REFERRAL) -> cached_property[PartByKeyLoader[Any]]:
+    """A Loaders property: the loader of the case part `name` (CASE_RECORD), made on first use, grouping its rows
+    by `key_of`."""
+    return cached_property(lambda loaders: PartByKeyLoader(loaders._case, name, key_of))
 
 
 class Loaders:
@@ -76,46 +73,20 @@ class Loaders:
     def facilitator_by_id(self) -> FacilitatorByIdLoader:
         return FacilitatorByIdLoader(self._run, self._principal)
 
-    @cached_property
-    def participants_by_referral(self) -> PartByKeyLoader[Participant]:
-        return PartByKeyLoader(self._case, "participants", BY_REFERRAL)
-
-    @cached_property
-    def stage_events_by_referral(self) -> PartByKeyLoader[StageEvent]:
-        return PartByKeyLoader(self._case, "stage_events", BY_REFERRAL)
-
-    @cached_property
-    def facilitators_by_referral(self) -> PartByKeyLoader[Facilitator]:
-        # Facilitators come as records with the referral's id as `allocated_to`.
-        return PartByKeyLoader(self._case, "facilitators", attrgetter("allocated_to"))
-
-    @cached_property
-    def contact_attempts_by_referral(self) -> PartByKeyLoader[ContactAttempt]:
-        return PartByKeyLoader(self._case, "contact_attempts", BY_REFERRAL)
-
-    @cached_property
-    def assessments_by_referral(self) -> PartByKeyLoader[Assessment]:
-        return PartByKeyLoader(self._case, "assessments", BY_REFERRAL)
-
-    @cached_property
-    def sessions_by_referral(self) -> PartByKeyLoader[RestorativeSession]:
-        return PartByKeyLoader(self._case, "sessions", BY_REFERRAL)
+    # A case's parts (hub.referrals.repository.CASE_PARTS and CASE_RECORD's others), by the key of their rows.
+    participants_by_referral = _part("participants")
+    stage_events_by_referral = _part("stage_events")
+    facilitators_by_referral = _part("facilitators", attrgetter("allocated_to"))  # the referral's id, as allocated_to
+    contact_attempts_by_referral = _part("contact_attempts")
+    assessments_by_referral = _part("assessments")
+    sessions_by_referral = _part("sessions")
+    actions_by_agreement = _part("actions", attrgetter("agreement_id"))
+    feedback_by_referral = _part("feedback")
+    agency_of_case = _part("agencies", attrgetter("id"))
 
     @cached_property
     def agreement_by_referral(self) -> AgreementByReferralLoader:
         return AgreementByReferralLoader(self._case)
-
-    @cached_property
-    def actions_by_agreement(self) -> PartByKeyLoader[AgreementAction]:
-        return PartByKeyLoader(self._case, "actions", attrgetter("agreement_id"))
-
-    @cached_property
-    def feedback_by_referral(self) -> PartByKeyLoader[Feedback]:
-        return PartByKeyLoader(self._case, "feedback", BY_REFERRAL)
-
-    @cached_property
-    def agency_of_case(self) -> PartByKeyLoader[Agency]:
-        return PartByKeyLoader(self._case, "agencies", attrgetter("id"))
 
     @cached_property
     def volunteer_hours_by_facilitator(self) -> VolunteerHoursByFacilitatorLoader:
