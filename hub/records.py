@@ -30,6 +30,7 @@ class NewRows:
         table: Any = model.__table__  # type: ignore[attr-defined]  # a table model
         self.kind = model.__name__
         self.columns = [column.key for column in table.columns]
+        self.known = frozenset(self.columns)
         self.primary = [column.key for column in table.primary_key.columns]
         fields = model.model_fields
         missing = [name for name in self.columns if name not in fields]
@@ -50,7 +51,7 @@ class NewRows:
     def make(self, **given: Any) -> Any:
         """A row with the values given and the model's defaults for the rest; every column without a default must
         be given."""
-        unknown = given.keys() - set(self.columns)
+        unknown = given.keys() - self.known
         if unknown:
             raise TypeError(f"{self.kind} has no column {', '.join(sorted(unknown))}")
         values = dict(self.constants)
@@ -58,9 +59,8 @@ class NewRows:
             if name not in given:
                 values[name] = factory()
         values.update(given)
-        missing = [name for name in self.columns if name not in values]
-        if missing:
-            raise TypeError(f"{self.kind} needs {', '.join(missing)}")
+        if len(values) < len(self.columns):
+            raise TypeError(f"{self.kind} needs {', '.join(name for name in self.columns if name not in values)}")
         return self.row(**values)
 
     async def add(self, session: AsyncSession, rows: Sequence[Any]) -> None:
