@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.api import faults
 from hub.api.ratelimit import RateBucket
 from hub.db import records
-from hub.prepared import Inserts, Prepared, Together
+from hub.prepared import Inserts, Prepared, Shapes, Together
 from hub.referrals.loaders import Gathered
 from hub.referrals.models import ParticipantRole, Referral, Stage
 from hub.referrals.repository import CASE_PARTS
@@ -234,3 +234,50 @@ async def test_keys_used_elsewhere_too_stay_an_array(session):
     )
     (row,) = await counted.rows(session, ids=[referral.id])
     assert (row.id, row.given) == (referral.id, 1)
+
+
+async def test_shapes_build_a_statement_only_for_a_shape_not_seen(session):
+    """Given `binds`, Shapes learns the values from it and builds the statement only the first time a shape comes:
+    later runs take their values from `binds`, not from the statement first built."""
+    agency = await create_agency(session)
+    created = [await create_referral(session, agency) for _ in range(3)]
+    created[2].stage = Stage.CONTACT
+    await session.flush()
+    shapes, built = Shapes(), []
+
+    def build(bind, ids, stage):
+        built.append(stage)
+        statement = sa.select(Referral).where(*conditions(bind, ids, stage))
+        return records(statement.order_by(Referral.reference))
+
+    def conditions(bind, ids, stage):
+        found = [Referral.id == sa.any_(bind("ids", ids, sa.ARRAY(sa.Uuid)))]
+        if stage is not None:
+            found.append(Referral.stage == bind("stage", stage, Referral.__table__.c.stage.type))
+        return found
+
+    async def read(ids, stage=None):
+        rows = await shapes.rows(
+            session, "test", lambda bind: build(bind, ids, stage), lambda bind: conditions(bind, ids, stage)
+        )
+        return [row.id for row in rows]
+
+    ids = [referral.id for referral in created]
+    assert await read(ids) == ids
+    assert await read(ids[:2]) == ids[:2]
+    assert await read(ids, Stage.CONTACT) == [ids[2]]  # another shape: a stage is bound
+    assert await read(ids, Stage.RECEIVED) == ids[:2]
+    assert built == [None, Stage.CONTACT]
+
+
+def test_shapes_refuse_binds_that_differ_from_the_statements():
+    shapes = Shapes()
+
+    def build(bind):
+        return sa.select(Referral.id).where(Referral.stage == bind("stage", Stage.CONTACT))
+
+    with pytest.raises(ValueError, match=r"binds\(\) bound nothing where build\(\) bound stage"):
+        shapes.prepare("left out", build, lambda bind: None)
+    with pytest.raises(ValueError, match=r"binds\(\) and build\(\) bound different values to stage"):
+        shapes.prepare("another value", build, lambda bind: bind("stage", Stage.RECEIVED))
+    shapes.prepare("the same", build, lambda bind: bind("stage", Stage.CONTACT))

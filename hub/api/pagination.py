@@ -121,24 +121,32 @@ async def fetch_prepared_page(
     build: Callable[[Bind], sa.Select],
     ordering: Ordering,
     args: PageArgs,
+    binds: Callable[[Bind], object] | None = None,
 ) -> Page:
     """fetch_page for a list read often: `build(bind)` builds the statement with its values bound (and `shape`
-    tells what no parameter shows, as for hub.prepared.Shapes); the page's statement is prepared once per shape."""
+    tells what no parameter shows, as for hub.prepared.Shapes); the page's statement is prepared once per shape.
+    `binds(bind)`, where given, binds what `build` does without building the statement (Shapes.prepare)."""
     whole_shape = (shape, ordering.column.key, ordering.id_column.key, ordering.descending, args.backwards)
-    rows = await shapes.rows(session, whole_shape, lambda bind: _paged(build(bind), ordering, args, bind))
+    page_binds = None if binds is None else (lambda bind: (binds(bind), _bounds(ordering, args, bind)))
+    rows = await shapes.rows(session, whole_shape, lambda bind: _paged(build(bind), ordering, args, bind), page_binds)
     return _page(rows, args)
 
 
 def _paged(statement: sa.Select, ordering: Ordering, args: PageArgs, bind: Bind) -> sa.Select:
     """The statement of one page: after and before the cursors given, in the order asked, one row more than the
     page (to tell whether there is more)."""
-    forwards = not args.backwards
+    conditions, limit = _bounds(ordering, args, bind)
+    return records(statement.where(*conditions).order_by(*_order(ordering, not args.backwards)).limit(limit))
+
+
+def _bounds(ordering: Ordering, args: PageArgs, bind: Bind) -> tuple[list[sa.ColumnElement[bool]], Any]:
+    """The page's conditions (after and before the cursors given) and its LIMIT."""
+    conditions = []
     if args.after:
-        statement = statement.where(_seek(ordering, args.after, "after", True, bind))
+        conditions.append(_seek(ordering, args.after, "after", True, bind))
     if args.before:
-        statement = statement.where(_seek(ordering, args.before, "before", False, bind))
-    statement = statement.order_by(*_order(ordering, forwards)).limit(bind("limit", args.size() + 1, sa.Integer))
-    return records(statement)
+        conditions.append(_seek(ordering, args.before, "before", False, bind))
+    return conditions, bind("limit", args.size() + 1, sa.Integer)
 
 
 def _page(rows: list[Any], args: PageArgs) -> Page:

@@ -106,6 +106,7 @@ class ReferralQuery:
             lambda bind: repository.filtered(principal, where, bind),
             ordering,
             PageArgs(first, after, last, before),
+            lambda bind: repository.filter_conditions(principal, where, bind),
         )
         return to_connection(page, ordering, ReferralType.from_row)
 

@@ -72,25 +72,32 @@ class ReferralFilter:
 
 def filtered(principal: Principal, where: ReferralFilter, bind: Bind = literal) -> sa.Select[tuple[Referral]]:
     """The referrals the principal may see that meet every condition given; values through `bind`, as above."""
-    statement = readable(principal, bind)
+    return sa.select(Referral).where(*filter_conditions(principal, where, bind))
+
+
+def filter_conditions(
+    principal: Principal, where: ReferralFilter, bind: Bind = literal
+) -> list[sa.ColumnElement[bool]]:
+    """filtered's conditions: what the principal may see, then each condition given."""
+    conditions = [readable_condition(principal, bind)]
     if where.stages:
         stages = bind("stages", list(where.stages), sa.ARRAY(Referral.__table__.c.stage.type))
-        statement = statement.where(Referral.stage == sa.any_(stages))
+        conditions.append(Referral.stage == sa.any_(stages))
     if where.agency_id is not None:
-        statement = statement.where(Referral.referring_agency_id == bind("filter_agency_id", where.agency_id, sa.Uuid))
+        conditions.append(Referral.referring_agency_id == bind("filter_agency_id", where.agency_id, sa.Uuid))
     if where.district:
         district = bind("district", where.district.lower(), sa.Text)
-        statement = statement.where(sa.func.lower(Referral.district) == district)
+        conditions.append(sa.func.lower(Referral.district) == district)
     if where.incident_kinds:
         kinds = bind("incident_kinds", list(where.incident_kinds), sa.ARRAY(Referral.__table__.c.incident_kind.type))
-        statement = statement.where(Referral.incident_kind == sa.any_(kinds))
+        conditions.append(Referral.incident_kind == sa.any_(kinds))
     if where.submitted_from is not None:
         submitted_from = bind("submitted_from", where.submitted_from, Referral.__table__.c.submitted_at.type)
-        statement = statement.where(Referral.submitted_at >= submitted_from)
+        conditions.append(Referral.submitted_at >= submitted_from)
     if where.submitted_to is not None:
         submitted_to = bind("submitted_to", where.submitted_to, Referral.__table__.c.submitted_at.type)
-        statement = statement.where(Referral.submitted_at < submitted_to)
-    return statement
+        conditions.append(Referral.submitted_at < submitted_to)
+    return conditions
 
 
 # Read on every page of cases and every case opened: prepared once per kind of principal (hub.prepared).
@@ -103,7 +110,11 @@ async def by_ids(session: AsyncSession, principal: Principal, ids: Sequence[uuid
         ids_given = bind("ids", list(ids), sa.ARRAY(sa.Uuid))
         return records(readable(principal, bind).where(Referral.id == sa.any_(ids_given)))
 
-    return {row.id: row for row in await _BY_IDS.rows(session, readable_kind(principal), build)}
+    def binds(bind: Bind) -> None:  # what build binds, without building the SELECT
+        bind("ids", list(ids), sa.ARRAY(sa.Uuid))
+        readable_condition(principal, bind)
+
+    return {row.id: row for row in await _BY_IDS.rows(session, readable_kind(principal), build, binds)}
 
 
 async def by_reference(session: AsyncSession, principal: Principal, reference: str) -> Referral | None:
