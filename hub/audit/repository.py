@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.audit.models import AuditAction, AuditEntry
@@ -58,9 +58,11 @@ def filtered(principal: Principal, where: AuditFilter) -> sa.Select[tuple[AuditE
 # transaction (a query's reads ran alone), it is a transaction of its own, lock and all, and a query that read
 # restricted data notes it without the round trips of BEGIN and COMMIT. In a begun transaction (every change), it
 # runs inside it and holds the chain until that commits, as the entries must exist exactly when the change does.
+# The entries go as JSON text written by orjson: SQLAlchemy's JSONB parameter would write it with the json module,
+# several times slower, on every append.
 _APPEND = Prepared(
-    sa.text("SELECT sequence, prev_hash, hash FROM audit_append(:chain, :entries)")
-    .bindparams(sa.bindparam("chain", type_=sa.String), sa.bindparam("entries", type_=postgresql.JSONB))
+    sa.text("SELECT sequence, prev_hash, hash FROM audit_append(:chain, CAST(:entries AS jsonb))")
+    .bindparams(sa.bindparam("chain", type_=sa.String), sa.bindparam("entries", type_=sa.Text))
     .columns(sequence=sa.BigInteger, prev_hash=sa.String, hash=sa.String),
     alone=True,
 )
@@ -70,7 +72,7 @@ async def append_chained(session: AsyncSession, entries: Sequence[dict[str, Any]
     """Join the entries (as service._to_chain gives them) to the end of the chain, in order, holding the chain until
     the transaction ends (the statement's own, if the session has not begun one): (sequence, prev_hash, hash) of
     each."""
-    rows = await _APPEND.rows(session, chain=CHAIN_LOCK, entries=list(entries))
+    rows = await _APPEND.rows(session, chain=CHAIN_LOCK, entries=orjson.dumps(list(entries)).decode())
     return [(int(row.sequence), str(row.prev_hash), str(row.hash)) for row in rows]
 
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.exc import DBAPIError
 
 from hub.audit.models import GENESIS_HASH, AuditAction, AuditEntry
-from hub.audit.service import Actor, PendingEntry, append_all, around_the_link, canonical, hash_of, record
+from hub.audit.service import (
+    Actor,
+    PendingEntry,
+    append_all,
+    around_the_link,
+    canonical,
+    canonical_text,
+    hash_of,
+    record,
+)
 from hub.audit.verify import Break, Verdict, verify_chain
 from tests.audit.trail import append_samples, bypass_trigger, entries, restore_trigger, sample
 from tests.referrals.test_statement_count import statements_on
@@ -112,6 +124,27 @@ def test_the_text_around_the_link_is_the_canonical_text(pending):
     head, middle, tail = around_the_link(canonical(pending.unchained()).decode())  # sequence 0, no previous hash
     entry = pending.chained(123, "ab" * 32)
     assert (head + entry.prev_hash + middle + str(entry.sequence) + tail).encode() == canonical(entry)
+
+
+# What an entry's body holds: text of any characters, integers, null, and lists and objects of them.
+_TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from('"\\/\x00\x1f\x7f\u2028\u2029\ufeff\U0001f600'))
+_VALUES = st.recursive(
+    st.none() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(_TEXT, _VALUES, max_size=6))
+def test_the_canonical_text_is_what_json_writes(body):
+    """The chain's hashes are of this text, so it must stay exactly what the json module wrote (entries already
+    in the chain are verified with it)."""
+    assert canonical_text(body) == json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_what_orjson_refuses_is_written_by_json():
+    for body in ({"n": 2**70}, {"text": "\ud800"}):
+        assert canonical_text(body) == json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 async def test_appending_is_one_statement_and_the_database_hashes_as_the_hub_does(session, engine):
