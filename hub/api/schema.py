@@ -13,7 +13,9 @@ from strawberry.extensions import (
     MaskErrors,
     SchemaExtension,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from hub.agencies.mutations import AgencyMutation
@@ -25,6 +27,7 @@ from hub.api.compiled import CompiledExecutionContext
 from hub.api.errors import is_expected
 from hub.api.limits import ProductionQueryLimits, QueryLimits
 from hub.api.node import NodeQuery
+from hub.api.runner import HubExtensionsRunner
 from hub.audit.queries import AuditQuery
 from hub.auth.mutations import ClientMutation, ClientQuery
 from hub.auth.types import ViewerQuery
@@ -131,6 +134,11 @@ class HubMaskErrors(MaskErrors):
 
 
 class HubSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HubExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only unexpected errors: denials and bad input are answers, not faults."""
         unexpected = [error for error in errors if not is_expected(error)]
