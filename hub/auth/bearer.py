@@ -80,8 +80,12 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise InvalidToken("the Authorization header must read: Bearer <token>")
-        await self.refresh_keys(force=not self.keyring.knows(unverified_kid(token)))
         known = self._verified.get(token)
+        if known is None or self.keyring.is_stale():
+            # A token verified since the keys were last read was signed with a key they hold: only a token not
+            # seen yet needs its header read to tell whether the keys must be read again.
+            await self.refresh_keys(force=not self.keyring.knows(unverified_kid(token)))
+            known = self._verified.get(token)
         if known is not None and time.time() < known[1]:
             self._verified.move_to_end(token)
             return known[0]

@@ -182,3 +182,24 @@ async def test_a_token_verified_once_is_still_refused_when_it_expires(http, issu
     assert (await _post(http, token)).status_code == 200  # from the cache of verified tokens
     await asyncio.sleep(refused_from + 1.1 - time.time())
     _assert_unauthenticated(await _post(http, token))
+
+
+async def test_a_token_verified_once_is_not_read_again_until_the_keys_are(app, http, issued, monkeypatch):
+    """A token verified since the keys were last read is taken from the cache without reading its header; once
+    the keys are due to be read again, the header is read (and the keys with it) before the token is taken."""
+    from hub.auth import bearer
+
+    token = await token_for(http, issued)
+    assert (await _post(http, token)).status_code == 200
+    headers_read, unverified_kid = [], bearer.unverified_kid
+
+    def read_header(given: str) -> str | None:
+        headers_read.append(given)
+        return unverified_kid(given)
+
+    monkeypatch.setattr(bearer, "unverified_kid", read_header)
+    assert (await _post(http, token)).status_code == 200
+    assert headers_read == []
+    app.state.hub.keyring.loaded_at = 0.0  # the keys are due to be read again
+    assert (await _post(http, token)).status_code == 200
+    assert headers_read == [token]
