@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hub.agencies.models import RESPONSIBLE_SIDE_KINDS, AgencyKind
 from hub.auth.scopes import SERVICE_ROLES, Role, Scope
@@ -24,11 +24,12 @@ class Principal:
     user_id: uuid.UUID | None = None
     # The client's own GraphQL rate limit (points a minute), when it has one; else the hub's default.
     rate_limit_per_minute: int | None = None
+    # COORDINATOR or MANAGER: the RJ service's own staff, who see every referral. Worked out once from the roles:
+    # the field rules ask it some forty times in a read of one case.
+    is_service_staff: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_service_staff(self) -> bool:
-        """COORDINATOR or MANAGER: the RJ service's own staff, who see every referral."""
-        return bool(self.roles & SERVICE_ROLES)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_service_staff", bool(self.roles & SERVICE_ROLES))
 
     @property
     def works_with_responsible_party(self) -> bool:
