@@ -127,6 +127,13 @@ class HubMaskErrors(MaskErrors):
         self.request_id = getattr(self.execution_context.context, "request_id", None)
         yield from super().on_operation()
 
+    def _process_result(self, result: object) -> None:
+        """MaskErrors' own, without its isinstance check against a runtime-checkable Protocol (which walks the
+        Protocol's members on every request): a result has errors when it has an `errors` that is not empty."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         message = faults.MESSAGE if faults.is_unavailable(error.original_error) else self.error_message
         extensions = {"code": "INTERNAL", "requestId": self.request_id}
