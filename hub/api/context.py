@@ -94,12 +94,16 @@ class Context:
 
         What it wrote (record types, ids, column names) becomes one audit entry, appended when the request
         commits, so the entry exists exactly when the change does.
+
+        What the dataloaders held was read before the change: the payload, and later mutations of the request,
+        read afresh.
         """
         operation = operation or action.__name__
         self._operations.append(operation)
         capture = ChangeCapture()
         session = self.session
         async with self._lock:
+            self.forget_loaded()
             with capture.watching(session.sync_session):
                 if await self._nothing_begun(session):
                     # Nothing of this request is in its transaction yet (its reads ran alone): if the change fails,

@@ -115,8 +115,11 @@ class PartByKeyLoader(DataLoader[uuid.UUID, list[T]]):
     async def groups(self, keys: Sequence[uuid.UUID]) -> list[list[T]]:
         """Each key's rows: the dataloader's batch, and what a page of cases asks for at once
         (hub.referrals.types.case_part), without a future for each key. Asks of one turn of the event loop go
-        as one statement either way (Gathered)."""
-        return group_by_referral(await self.gathered.load(self.name, keys), keys, self.key_of)
+        as one statement either way (Gathered). What it reads is kept for the keys' later loads (a contact
+        attempt's participant, from the case's participants), as the dataloader keeps what it loads."""
+        groups = group_by_referral(await self.gathered.load(self.name, keys), keys, self.key_of)
+        self.prime_many(dict(zip(keys, groups, strict=True)))
+        return groups
 
 
 class ReferralByIdLoader(ReadableByIdLoader[Referral]):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from hub.api.compiled import batched
 from hub.api.context import Info
 from hub.ids import global_id
 from hub.referrals.enums import (
@@ -38,10 +39,28 @@ Participant = Annotated["ParticipantType", strawberry.lazy("hub.referrals.types"
 
 async def participant_on_case(info: Info, referral_id: uuid.UUID, participant_id: uuid.UUID) -> Participant:
     """A participant of a case the caller already sees, from the case's batched participant list."""
+    (participant,) = await participants_named([(referral_id, participant_id)], info)
+    return participant
+
+
+async def participants_named(named: list[tuple[uuid.UUID, uuid.UUID | None]], info: Info) -> list[Participant | None]:
+    """The participant each (case, participant) names, from its case's participants (None where none is named)."""
     from hub.referrals.types import ParticipantType
 
-    rows = await info.context.loaders.participants_by_referral.load(referral_id)
-    return ParticipantType.from_row({row.id: row for row in rows}[participant_id])
+    groups = await info.context.loaders.participants_by_referral.load_many([case for case, _ in named])
+    found: list[Participant | None] = []
+    for (_, participant_id), rows in zip(named, groups, strict=True):
+        found.append(None if participant_id is None else ParticipantType.from_row(_by_id(rows)[participant_id]))
+    return found
+
+
+def _by_id(rows: list[Any]) -> dict[uuid.UUID, Any]:
+    return {row.id: row for row in rows}
+
+
+async def _participants_of(records: list[Any], info: Info) -> list[Participant | None]:
+    """The `participant` of many contact attempts, assessments or feedback at once (hub.api.compiled.batched)."""
+    return await participants_named([(record.row.referral_id, record.row.participant_id) for record in records], info)
 
 
 @strawberry.type(
@@ -57,6 +76,7 @@ class ContactAttemptType:
     note: str | None = strawberry.field(description="What happened, in the practitioner's words.")
 
     @strawberry.field(description="The participant contact was attempted with.")
+    @batched(_participants_of)
     async def participant(self, info: Info) -> Participant:
         return await participant_on_case(info, self.row.referral_id, self.row.participant_id)
 
@@ -85,6 +105,7 @@ class AssessmentType:
     notes: str | None = strawberry.field(description="The assessor's notes.")
 
     @strawberry.field(description="The party assessed.")
+    @batched(_participants_of)
     async def participant(self, info: Info) -> Participant:
         return await participant_on_case(info, self.row.referral_id, self.row.participant_id)
 
@@ -196,6 +217,7 @@ class FeedbackType:
     received_at: datetime = strawberry.field(description="When the feedback was received.")
 
     @strawberry.field(description="The participant who answered (null when the referrer did).")
+    @batched(_participants_of)
     async def participant(self, info: Info) -> ParticipantType | None:
         if self.row.participant_id is None:
             return None

@@ -81,3 +81,29 @@ async def test_a_request_makes_only_the_loaders_it_asks_for(database, settings):
     assert loaders.participants_by_referral is not None
     made = {name for name in vars(loaders) if not name.startswith("_") or name == "_case"}
     assert made == {"referral_by_id", "participants_by_referral", "_case"}
+
+
+async def test_a_change_makes_the_dataloaders_read_afresh(database, settings, session):
+    """What the dataloaders hold was read before a change: the change's payload, and the request's later
+    mutations, read the case as the change left it (a case's parts read for a page are kept for later loads)."""
+    import sqlalchemy as sa
+
+    from hub.referrals.models import Participant
+
+    police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
+    referral = await create_referral(session, police)
+    await create_participant(session, referral, ParticipantRole.HARMED, full_name="Before")
+    context = Context(principal=a_manager(), database=database, settings=settings)
+    context._session = session  # the test's transaction
+
+    ((before,),) = await context.loaders.participants_by_referral.groups([referral.id])
+    assert before.full_name == "Before"
+    (kept,) = await context.loaders.participants_by_referral.load(referral.id)
+    assert kept is before  # kept from the read for the page, not read again
+
+    async def rename(session, principal):
+        await session.execute(sa.update(Participant).values(full_name="After"))
+
+    await context.change(rename)
+    (after,) = await context.loaders.participants_by_referral.load(referral.id)
+    assert after.full_name == "After"

@@ -160,6 +160,8 @@ async def test_the_parts_of_a_case_one_level_asks_for_are_read_in_one_statement(
     gathered = [statement for statement in sent if "array_agg(row(" in statement]
     assert len(gathered) == 2
     assert "FROM agreement_action" in gathered[1] and "FROM agreement_action" not in gathered[0]
+    # The participants are read once: the contact attempts', assessments' and feedback's participants are theirs.
+    assert "FROM participant" in gathered[0] and "FROM participant" not in gathered[1]
     parts = ("stage_event", "allocation", "contact_attempt", "assessment", "restorative_session", "feedback")
     for table in (*parts, "outcome_agreement", "agency"):
         assert f"FROM {table}" in gathered[0]
