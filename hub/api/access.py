@@ -120,9 +120,18 @@ class FieldRule(BasePermission):
         self.message = f"Only {rule.readers} may read {type_name}.{field_name}."
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        allowed = self.rule.allows(info.context.principal, source)
-        if allowed and self.rule.restricted:
-            info.context.note_read(self.type_name, record_id(source), self.field_name)
+        (allowed,) = self.allows_each(info.context, [source])
+        return allowed
+
+    def allows_each(self, context: Any, sources: list[Any]) -> list[bool]:
+        """has_permission for the field of many objects at once (hub.api.compiled completes a level's objects
+        together): whether the request's principal may read it on each, each read allowed noted for the audit."""
+        principal, allows = context.principal, self.rule.allows
+        allowed = [allows(principal, source) for source in sources]
+        if self.rule.restricted:
+            for source, may in zip(sources, allowed, strict=True):
+                if may:
+                    context.note_read(self.type_name, record_id(source), self.field_name)
         return allowed
 
 

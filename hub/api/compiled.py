@@ -6,8 +6,8 @@ is most of the time a list of referrals takes. For the selections under a root f
 (cached by field node) and then completes all objects of one selection together, a field at a time: attributes
 are read with getattr, resolvers are called directly, async resolvers (the dataloaders) are awaited together once
 per level, and leaves are serialised by their GraphQL type's own `serialize`. The field rules of hub/api/access.py
-run unchanged: the same `FieldRule.has_permission`, so denials read the same and restricted reads reach the audit
-trail the same.
+run unchanged: the same `FieldRule` decides (`allows_each`, which its `has_permission` asks too), so denials read
+the same and restricted reads reach the audit trail the same.
 
 A selection the plans do not cover is completed by graphql-core as before: introspection, arguments or directives
 below the root field, field extensions other than the field rules, middleware. At run time anything unexpected (an
@@ -431,9 +431,8 @@ class Run:
             for out in outs:
                 out[key] = plan.type_name
             return
-        info = self.strawberry_info(field_plan) if rule is not None or kind not in (ATTRIBUTE, NODE_ID) else None
         if rule is not None:
-            sources, outs, paths = self.allowed(field_plan, rule, info, sources, outs, paths)
+            sources, outs, paths = self.allowed(field_plan, rule, sources, outs, paths)
         if kind == ATTRIBUTE:
             attribute = field_plan.attribute
             serialize = field_plan.serialize
@@ -461,6 +460,7 @@ class Run:
             return
         call = field_plan.call
         assert call is not None
+        info = self.strawberry_info(field_plan)
         if kind == SYNC:
             for source, out, path in zip(sources, outs, paths, strict=True):
                 try:
@@ -482,14 +482,13 @@ class Run:
         self,
         field_plan: FieldPlan,
         rule: FieldRule,
-        info: Any,
         sources: list[Any],
         outs: list[dict[str, Any]],
         paths: list[Any],
     ) -> tuple[list[Any], list[dict[str, Any]], list[Any]]:
         """The objects whose field the rule lets the principal read; the others get null and a FORBIDDEN error,
         raised and located exactly as Strawberry's permission extension does."""
-        allowed = [rule.has_permission(source, info) for source in sources]  # once each: it notes the read
+        allowed = rule.allows_each(self.info.context, sources)  # once each: it notes the reads
         if all(allowed):
             return sources, outs, paths
         kept: tuple[list[Any], list[dict[str, Any]], list[Any]] = ([], [], [])
