@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import weakref
 from base64 import b64encode
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -507,6 +509,29 @@ class Run:
         return kept
 
 
+def _helpers_of(executor: CompiledExecutionContext) -> GraphQLResolveInfoHelpers:
+    """graphql-core's helpers for resolvers (its gather_async_work and track_async_work), reaching the executor
+    through a weak reference. Its own are the executor's bound methods, held by the executor: a cycle, which kept
+    the request's context and all it read alive until the cycle collector found them. The executor lives as long
+    as its resolvers can ask for them."""
+    executor_ref = weakref.ref(executor)
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return _alive(executor_ref).gather_async_work(values)
+
+    def track(values: Sequence[Any]) -> None:
+        _alive(executor_ref).track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
+def _alive(executor_ref: weakref.ref[CompiledExecutionContext]) -> CompiledExecutionContext:
+    executor = executor_ref()
+    if executor is None:
+        raise RuntimeError("the execution these helpers belong to has ended")
+    return executor
+
+
 def _path(root: Path, chain: Any) -> Path:
     """A graphql-core Path from the run's nested (parent, key) pairs, which cost nothing until an error needs them."""
     keys = []
@@ -527,6 +552,10 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # Root fields graphql-core completes again (fall_back): its completion of a non-null type calls complete_value
     # again with the same path, which must not try the plan a second time.
     fallen_back: frozenset[Path] = frozenset()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.async_helpers = _helpers_of(self)
 
     def complete_value(
         self,

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,17 +110,26 @@ class PartByKeyLoader(DataLoader[uuid.UUID, list[T]]):
     The keys come from rows the caller may already see, so the part does not filter again."""
 
     def __init__(self, gathered: Gathered, name: str, key_of: Callable[[T], uuid.UUID]) -> None:
-        self.gathered, self.name, self.key_of = gathered, name, key_of
-        super().__init__(load_fn=self.groups)
+        self.read = partial(_grouped, gathered, name, key_of)
+        # Not self.groups: a loader referring to itself would be freed only by the cycle collector, and with it
+        # every row it holds.
+        super().__init__(load_fn=self.read)
 
     async def groups(self, keys: Sequence[uuid.UUID]) -> list[list[T]]:
-        """Each key's rows: the dataloader's batch, and what a page of cases asks for at once
-        (hub.referrals.types.case_part), without a future for each key. Asks of one turn of the event loop go
-        as one statement either way (Gathered). What it reads is kept for the keys' later loads (a contact
-        attempt's participant, from the case's participants), as the dataloader keeps what it loads."""
-        groups = group_by_referral(await self.gathered.load(self.name, keys), keys, self.key_of)
+        """Each key's rows: what a page of cases asks for at once (hub.referrals.types.case_part), without a future
+        for each key. Asks of one turn of the event loop go as one statement with the dataloader's batches
+        (Gathered). What it reads is kept for the keys' later loads (a contact attempt's participant, from the
+        case's participants), as the dataloader keeps what it loads."""
+        groups = await self.read(keys)
         self.prime_many(dict(zip(keys, groups, strict=True)))
         return groups
+
+
+async def _grouped(
+    gathered: Gathered, name: str, key_of: Callable[[Any], uuid.UUID], keys: Sequence[uuid.UUID]
+) -> list[list[Any]]:
+    """The rows of the part `name` belonging to each key."""
+    return group_by_referral(await gathered.load(name, keys), keys, key_of)
 
 
 class ReferralByIdLoader(ReadableByIdLoader[Referral]):
