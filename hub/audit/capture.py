@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from hub.audit.models import AuditAction, AuditEntry, RecordChange
 from hub.audit.service import record
@@ -91,7 +92,9 @@ class ChangeCapture:
         if change == INSERT:
             fields = {key for key in columns if state.dict.get(key) is not None}  # loaded values only: no SQL
         elif change == UPDATE:
-            fields = {key for key in columns if state.attrs[key].history.has_changes()}
+            # get_history, not state.attrs[key].history: the attrs collection's AttributeStates refer back to the
+            # state, a cycle left to the cycle collector with the instance and everything it holds.
+            fields = {key for key in columns if get_history(instance, key, PASSIVE_NO_INITIALIZE).has_changes()}
             if not fields:
                 return  # touched but not changed
         else:

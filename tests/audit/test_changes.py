@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from hub.agencies.models import AgencyKind
 from hub.audit.models import GENESIS_HASH, AuditAction
@@ -12,7 +13,7 @@ from hub.audit.verify import Verdict, verify_chain
 from hub.auth.scopes import Role
 from hub.ids import global_id
 from tests.audit.trail import as_text, count, entries
-from tests.factories import create_agency, create_client, create_facilitator, graphql, token_for
+from tests.factories import create_agency, create_client, create_facilitator, create_referral, graphql, token_for
 from tests.referrals.casework import done, payload
 from tests.referrals.test_process import SUBMISSION
 
@@ -202,3 +203,18 @@ async def test_changes_outside_referrals_are_audited_too(http, session, world):
     assert entry.records == [
         {"type": "Facilitator", "id": str(world["robin"].id), "fields": ["active"], "change": "UPDATE"}
     ]
+
+
+async def test_noting_an_update_leaves_the_instance_to_reference_counting(session):
+    """The capture reads an updated instance's history without making its AttributeStates, which refer back to
+    its state: a cycle that only the cycle collector would free, with the instance and all it holds."""
+    from hub.audit.capture import ChangeCapture
+
+    police = await create_agency(session, AgencyKind.POLICE)
+    referral = await create_referral(session, police)
+    capture = ChangeCapture()
+    with capture.watching(session.sync_session):
+        referral.district = "Elsewhere"
+        await session.flush()
+    assert [(r["change"], r["fields"]) for r in capture.records()] == [("UPDATE", ["district"])]
+    assert "attrs" not in vars(sa.inspect(referral))
