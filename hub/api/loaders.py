@@ -18,7 +18,6 @@ from hub.facilitators.loaders import (
 from hub.prepared import Together
 from hub.referrals import repository as referrals_repository
 from hub.referrals.loaders import (
-    AgreementByReferralLoader,
     Gathered,
     PartByKeyLoader,
     ParticipantByIdLoader,
@@ -82,11 +81,8 @@ class Loaders:
     sessions_by_referral = _part("sessions")
     actions_by_agreement = _part("actions", attrgetter("agreement_id"))
     feedback_by_referral = _part("feedback")
+    agreements_by_referral = _part("agreements")
     agency_of_case = _part("agencies", attrgetter("id"))
-
-    @cached_property
-    def agreement_by_referral(self) -> AgreementByReferralLoader:
-        return AgreementByReferralLoader(self._case)
 
     @cached_property
     def volunteer_hours_by_facilitator(self) -> VolunteerHoursByFacilitatorLoader:

@@ -17,7 +17,6 @@ from hub.db import Runner
 from hub.prepared import Together
 from hub.referrals import repository
 from hub.referrals.models import (
-    OutcomeAgreement,
     Participant,
     Referral,
 )
@@ -68,11 +67,16 @@ class Gathered:
         self._sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
     async def load(self, name: str, keys: Sequence[uuid.UUID]) -> list[Any]:
+        return (await self.ask(name, keys))[name]
+
+    def ask(self, name: str, keys: Sequence[uuid.UUID]) -> asyncio.Future[dict[str, list[Any]]]:
+        """Ask for the part's rows of these keys with the others of this turn: the statement's answer, every
+        part's rows by name, once it is in."""
         if self._asked is None or self._answer is None:
             self._asked, self._answer = {}, asyncio.get_running_loop().create_future()
             self._after(TURNS, self._send)
         self._asked.setdefault(name, []).extend(keys)
-        return (await self._answer)[name]
+        return self._answer
 
     @staticmethod
     def _after(turns: int, then: Callable[[], None]) -> None:
@@ -110,19 +114,26 @@ class PartByKeyLoader(DataLoader[uuid.UUID, list[T]]):
     The keys come from rows the caller may already see, so the part does not filter again."""
 
     def __init__(self, gathered: Gathered, name: str, key_of: Callable[[T], uuid.UUID]) -> None:
-        self.read = partial(_grouped, gathered, name, key_of)
+        self.gathered, self.name, self.key_of = gathered, name, key_of
         # Not self.groups: a loader referring to itself would be freed only by the cycle collector, and with it
         # every row it holds.
-        super().__init__(load_fn=self.read)
+        super().__init__(load_fn=partial(_grouped, gathered, name, key_of))
 
-    async def groups(self, keys: Sequence[uuid.UUID]) -> list[list[T]]:
+    def groups(self, keys: Sequence[uuid.UUID]) -> asyncio.Future[list[list[T]]]:
         """Each key's rows: what a page of cases asks for at once (hub.referrals.types.case_part), without a future
         for each key. Asks of one turn of the event loop go as one statement with the dataloader's batches
         (Gathered). What it reads is kept for the keys' later loads (a contact attempt's participant, from the
-        case's participants), as the dataloader keeps what it loads."""
-        groups = await self.read(keys)
-        self.prime_many(dict(zip(keys, groups, strict=True)))
-        return groups
+        case's participants), as the dataloader keeps what it loads.
+
+        A future, not a coroutine: a compiled completion awaits a level's parts together, and a coroutine each
+        would be a task each."""
+
+        def grouped(answer: dict[str, list[Any]]) -> list[list[T]]:
+            groups = group_by_referral(answer[self.name], keys, self.key_of)
+            self.prime_many(dict(zip(keys, groups, strict=True)))
+            return groups
+
+        return then(self.gathered.ask(self.name, keys), grouped)
 
 
 async def _grouped(
@@ -130,6 +141,30 @@ async def _grouped(
 ) -> list[list[Any]]:
     """The rows of the part `name` belonging to each key."""
     return group_by_referral(await gathered.load(name, keys), keys, key_of)
+
+
+def then(future: asyncio.Future[Any], function: Callable[[Any], T]) -> asyncio.Future[T]:
+    """A future of `function` of the future's result (or of its exception, or its cancellation), as a coroutine
+    awaiting it would give, without the task a coroutine needs to be awaited with others."""
+    made: asyncio.Future[T] = future.get_loop().create_future()
+
+    def settle(done: asyncio.Future[Any]) -> None:
+        if made.done():
+            return
+        if done.cancelled():
+            made.cancel()
+            return
+        error = done.exception()
+        if error is not None:
+            made.set_exception(error)
+            return
+        try:
+            made.set_result(function(done.result()))
+        except Exception as failed:
+            made.set_exception(failed)
+
+    future.add_done_callback(settle)
+    return made
 
 
 class ReferralByIdLoader(ReadableByIdLoader[Referral]):
@@ -140,14 +175,3 @@ class ReferralByIdLoader(ReadableByIdLoader[Referral]):
 class ParticipantByIdLoader(ReadableByIdLoader[Participant]):
     def __init__(self, run: Runner, principal: Principal) -> None:
         super().__init__(run, principal, repository.readable_participants)
-
-
-class AgreementByReferralLoader(DataLoader[uuid.UUID, OutcomeAgreement | None]):
-    """A referral's outcome agreement (at most one), or None while there is none."""
-
-    def __init__(self, gathered: Gathered) -> None:
-        async def load(ids: list[uuid.UUID]) -> list[OutcomeAgreement | None]:
-            found = {row.referral_id: row for row in await gathered.load("agreements", ids)}
-            return [found.get(i) for i in ids]
-
-        super().__init__(load_fn=load)

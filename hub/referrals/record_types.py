@@ -5,8 +5,11 @@ Each field's description says who may read it; the rows come from the per-reques
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -24,6 +27,7 @@ from hub.referrals.enums import (
     RespondentType,
     SessionStatusType,
 )
+from hub.referrals.loaders import then
 from hub.referrals.models import AgreementAction as AgreementActionRow
 from hub.referrals.models import Assessment as AssessmentRow
 from hub.referrals.models import ContactAttempt as ContactAttemptRow
@@ -43,24 +47,50 @@ async def participant_on_case(info: Info, referral_id: uuid.UUID, participant_id
     return participant
 
 
-async def participants_named(named: list[tuple[uuid.UUID, uuid.UUID | None]], info: Info) -> list[Participant | None]:
+def participants_named(named: list[tuple[uuid.UUID, uuid.UUID | None]], info: Info) -> Awaitable[list[Any]]:
     """The participant each (case, participant) names, from its case's participants (None where none is named)."""
     from hub.referrals.types import ParticipantType
 
-    groups = await info.context.loaders.participants_by_referral.load_many([case for case, _ in named])
-    found: list[Participant | None] = []
-    for (_, participant_id), rows in zip(named, groups, strict=True):
-        found.append(None if participant_id is None else ParticipantType.from_row(_by_id(rows)[participant_id]))
-    return found
+    def found(groups: list[list[Any]]) -> list[Participant | None]:
+        return [
+            None if participant_id is None else ParticipantType.from_row({row.id: row for row in rows}[participant_id])
+            for (_, participant_id), rows in zip(named, groups, strict=True)
+        ]
+
+    loaded = info.context.loaders.participants_by_referral.load_many([case for case, _ in named])
+    return then(asyncio.ensure_future(loaded), found)
 
 
-def _by_id(rows: list[Any]) -> dict[uuid.UUID, Any]:
-    return {row.id: row for row in rows}
-
-
-async def _participants_of(records: list[Any], info: Info) -> list[Participant | None]:
+def _participants_of(records: list[Any], info: Info) -> Awaitable[list[Any]]:
     """The `participant` of many contact attempts, assessments or feedback at once (hub.api.compiled.batched)."""
-    return await participants_named([(record.row.referral_id, record.row.participant_id) for record in records], info)
+    return participants_named([(record.row.referral_id, record.row.participant_id) for record in records], info)
+
+
+def case_part(
+    loader: str, make: Callable[[Any], Any], key: Callable[[Any], Any] = attrgetter("id"), *, one: bool = False
+) -> Callable[..., Awaitable[Any]]:
+    """The resolver of a part of a case (its participants, history, sessions, ..., its referring agency, its
+    agreement's actions): the rows the request's loader `loader` (a PartByKeyLoader) reads for the `key` of the
+    object's row (the case's, or the agreement's), each made into its GraphQL type by `make` (with `one`, the first
+    row, or None). For a page of cases, a compiled completion asks for all their parts at once, as a future
+    (hub.api.compiled.batched); graphql-core asks case by case, and the asks of one level still go as one statement
+    (hub.referrals.loaders.Gathered)."""
+
+    def made(groups: list[list[Any]]) -> list[Any]:
+        if one:
+            return [make(rows[0]) if rows else None for rows in groups]
+        return [[make(row) for row in rows] for rows in groups]
+
+    def batch(cases: list[Any], info: Info) -> Awaitable[list[Any]]:
+        return then(getattr(info.context.loaders, loader).groups([key(case.row) for case in cases]), made)
+
+    @batched(batch)
+    async def resolve(self: Any, info: Info) -> Any:
+        (part,) = await batch([self], info)
+        return part
+
+    del resolve.__annotations__["return"]  # the field's own annotation gives its GraphQL type
+    return resolve
 
 
 @strawberry.type(
@@ -194,10 +224,10 @@ class OutcomeAgreementType:
     def notes(self) -> str | None:
         return self.row.notes
 
-    @strawberry.field(description="The agreed actions, in the order agreed.")
-    async def actions(self, info: Info) -> list[AgreementActionType]:
-        rows = await info.context.loaders.actions_by_agreement.load(self.row.id)
-        return [AgreementActionType.from_row(row) for row in rows]
+    actions: list[AgreementActionType] = strawberry.field(
+        resolver=case_part("actions_by_agreement", AgreementActionType.from_row),
+        description="The agreed actions, in the order agreed.",
+    )
 
     @classmethod
     def from_row(cls, row: OutcomeAgreementRow) -> OutcomeAgreementType:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Any
 
 import strawberry
 from strawberry import relay
 
 from hub.agencies.types import AgencyType
-from hub.api.compiled import batched
 from hub.api.context import Info
 from hub.facilitators.types import FacilitatorType
 from hub.referrals.enums import (
@@ -37,6 +35,7 @@ from hub.referrals.record_types import (
     FeedbackType,
     OutcomeAgreementType,
     RestorativeSessionType,
+    case_part,
 )
 
 ADULT_AGE = 18
@@ -159,30 +158,6 @@ class StageEvent:
         return cls(row=row, stage=row.to_stage, from_=row.from_stage, to=row.to_stage, at=row.at)
 
 
-def case_part(
-    loader: str, make: Callable[[Any], Any], key: Callable[[ReferralRow], Any] = attrgetter("id"), *, one: bool = False
-) -> Callable[..., Awaitable[Any]]:
-    """The resolver of a part of a case (its participants, history, sessions, ..., its referring agency): the rows
-    the request's loader `loader` (a PartByKeyLoader) reads for the case's `key`, each made into its GraphQL type by
-    `make` (with `one`, the first row, or None). For a page of cases, a compiled completion asks for all their
-    parts at once (hub.api.compiled.batched); graphql-core asks case by case, and the asks of one level still go
-    as one statement (hub.referrals.loaders.Gathered)."""
-
-    async def batch(cases: list[ReferralType], info: Info) -> list[Any]:
-        groups = await getattr(info.context.loaders, loader).groups([key(case.row) for case in cases])
-        if one:
-            return [make(rows[0]) if rows else None for rows in groups]
-        return [[make(row) for row in rows] for rows in groups]
-
-    @batched(batch)
-    async def resolve(self: ReferralType, info: Info) -> Any:
-        (part,) = await batch([self], info)
-        return part
-
-    del resolve.__annotations__["return"]  # the field's own annotation gives its GraphQL type
-    return resolve
-
-
 @strawberry.type(name="Referral", description="A case, from the partner's referral to its closed outcome.")
 class ReferralType(relay.Node):
     id: relay.NodeID[str]
@@ -258,13 +233,11 @@ class ReferralType(relay.Node):
         "case's facilitators only.",
     )
 
-    @strawberry.field(
+    agreement: OutcomeAgreementType | None = strawberry.field(
+        resolver=case_part("agreements_by_referral", OutcomeAgreementType.from_row, one=True),
         description="The outcome agreement, once recorded. Everyone who may see the case; its notes and its "
-        "actions' notes are for service staff and the case's facilitators only."
+        "actions' notes are for service staff and the case's facilitators only.",
     )
-    async def agreement(self, info: Info) -> OutcomeAgreementType | None:
-        row = await info.context.loaders.agreement_by_referral.load(self.row.id)
-        return OutcomeAgreementType.from_row(row) if row is not None else None
 
     feedback: list[FeedbackType] | None = strawberry.field(
         resolver=case_part("feedback_by_referral", FeedbackType.from_row),
