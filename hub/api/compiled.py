@@ -104,6 +104,7 @@ class FieldPlan:
     serialize: Callable[[Any], Any] | None = None
     nullable: bool = True
     batch: Batch | None = None  # an async resolver's form for many objects (see `batched`)
+    takes_info: bool = False  # whether `call` passes the resolver an Info (else none is built)
     origin: type | None = None  # NODE_ID: the Node class whose ids the plan writes itself
 
 
@@ -256,6 +257,7 @@ class Compiler:
         else:
             plan.kind = ASYNC if resolver.is_async else SYNC
             plan.call = _caller(resolver)
+            plan.takes_info = resolver.info_parameter is not None
             if plan.kind == ASYNC:
                 plan.batch = getattr(resolver.wrapped_func, BATCH, None)
         plan.complete = self.completion(graphql_field.type, nodes, fragments)
@@ -462,7 +464,7 @@ class Run:
             return
         call = field_plan.call
         assert call is not None
-        info = self.strawberry_info(field_plan)
+        info = self.strawberry_info(field_plan) if field_plan.takes_info or field_plan.batch is not None else None
         if kind == SYNC:
             for source, out, path in zip(sources, outs, paths, strict=True):
                 try:

@@ -363,3 +363,22 @@ def test_enum_names_are_those_strawberry_gives():
         for name, value in enum_type.values.items():
             assert fast(value.value) == enum_type.serialize(value.value) == name
     assert members > 50
+
+
+async def test_an_info_is_built_only_for_a_resolver_that_takes_one(monkeypatch):
+    """Building a resolve info for a field costs as much as completing its values: a plan builds one only where the
+    resolver (or its batch form) takes it."""
+    from hub.api.compiled import Run
+
+    built: list[str] = []
+    strawberry_info = Run.strawberry_info
+
+    def counting(run: Run, plan: Any) -> Any:
+        built.append(plan.name)
+        return strawberry_info(run, plan)
+
+    monkeypatch.setattr(Run, "strawberry_info", counting)
+    result = await COMPILED.execute("{ leaves { number double later } }", context_value=Notes())
+    assert result.errors is None
+    assert [leaf["later"] for leaf in result.data["leaves"]] == ["later 1", "later 2", "later 3", "later 4"]
+    assert built == ["later"]
