@@ -18,6 +18,7 @@ from hub.facilitators.loaders import (
 from hub.prepared import Together
 from hub.referrals import repository as referrals_repository
 from hub.referrals.loaders import (
+    AgreementsWithActions,
     Gathered,
     PartByKeyLoader,
     ParticipantByIdLoader,
@@ -82,6 +83,11 @@ class Loaders:
     actions_by_agreement = _part("actions", attrgetter("agreement_id"))
     feedback_by_referral = _part("feedback")
     agreements_by_referral = _part("agreements")
+
+    @cached_property
+    def agreements_with_actions(self) -> AgreementsWithActions:
+        return AgreementsWithActions(self.agreements_by_referral, self.actions_by_agreement)
+
     agency_of_case = _part("agencies", attrgetter("id"))
 
     @cached_property

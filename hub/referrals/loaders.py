@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,12 +129,51 @@ class PartByKeyLoader(DataLoader[uuid.UUID, list[T]]):
         A future, not a coroutine: a compiled completion awaits a level's parts together, and a coroutine each
         would be a task each."""
 
+        kept = self.kept(keys)
+        if kept is not None:
+            answered: asyncio.Future[list[list[T]]] = asyncio.get_running_loop().create_future()
+            answered.set_result(kept)
+            return answered
+
         def grouped(answer: dict[str, list[Any]]) -> list[list[T]]:
             groups = group_by_referral(answer[self.name], keys, self.key_of)
             self.prime_many(dict(zip(keys, groups, strict=True)))
             return groups
 
         return then(self.gathered.ask(self.name, keys), grouped)
+
+    def kept(self, keys: Sequence[uuid.UUID]) -> list[list[T]] | None:
+        """Each key's rows, if every key's are already kept (read for an earlier level); else None."""
+        found = []
+        for key in keys:
+            future = self.cache_map.get(key)
+            if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+                return None
+            found.append(future.result())
+        return found
+
+
+class AgreementsWithActions:
+    """Cases' agreements (a part, by referral), read with their actions in the same statement: the actions are kept
+    in the actions' loader, by agreement, for the level below to take without a statement of its own."""
+
+    def __init__(self, agreements: PartByKeyLoader[Any], actions: PartByKeyLoader[Any]) -> None:
+        self.agreements, self.actions = agreements, actions
+
+    def groups(self, keys: Sequence[uuid.UUID]) -> asyncio.Future[list[list[Any]]]:
+        if self.agreements.kept(keys) is not None:
+            return self.agreements.groups(keys)  # read before: their actions are read when asked for
+        asked = set(keys)
+        answer = self.agreements.gathered.ask("actions_of_cases", keys)  # the agreements' statement, this turn
+
+        def with_actions(groups: list[list[Any]]) -> list[list[Any]]:
+            # Only these cases' agreements: others asked for in the same statement may not have had theirs read.
+            agreement_ids = [row.id for rows in groups for row in rows if row.referral_id in asked]
+            actions = group_by_referral(answer.result()["actions_of_cases"], agreement_ids, attrgetter("agreement_id"))
+            self.actions.prime_many(dict(zip(agreement_ids, actions, strict=True)))
+            return groups
+
+        return then(self.agreements.groups(keys), with_actions)
 
 
 async def _grouped(

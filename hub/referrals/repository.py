@@ -138,6 +138,14 @@ CASE_PARTS = {
     "sessions": by_key(RestorativeSession.referral_id, RestorativeSession.scheduled_for, RestorativeSession.id),
     "agreements": by_key(OutcomeAgreement.referral_id),
     "actions": by_key(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id),
+    # The same rows, by the cases whose agreements they belong to: read with the agreements, so that a case's
+    # agreement and its actions come in one statement (hub.referrals.loaders.AgreementsWithActions).
+    "actions_of_cases": lambda parameter: records(
+        sa.select(AgreementAction)
+        .join(OutcomeAgreement, OutcomeAgreement.id == AgreementAction.agreement_id)
+        .where(any_of(OutcomeAgreement.referral_id, parameter))
+        .order_by(AgreementAction.agreement_id, AgreementAction.position, AgreementAction.id)
+    ),
     "feedback": by_key(Feedback.referral_id, Feedback.received_at, Feedback.id),
 }
 _PARTICIPANTS_OF = Prepared(CASE_PARTS["participants"]("keys"), alone=True)

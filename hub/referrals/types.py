@@ -234,7 +234,7 @@ class ReferralType(relay.Node):
     )
 
     agreement: OutcomeAgreementType | None = strawberry.field(
-        resolver=case_part("agreements_by_referral", OutcomeAgreementType.from_row, one=True),
+        resolver=case_part("agreements_with_actions", OutcomeAgreementType.from_row, one=True),
         description="The outcome agreement, once recorded. Everyone who may see the case; its notes and its "
         "actions' notes are for service staff and the case's facilitators only.",
     )

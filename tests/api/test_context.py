@@ -107,3 +107,45 @@ async def test_a_change_makes_the_dataloaders_read_afresh(database, settings, se
     await context.change(rename)
     (after,) = await context.loaders.participants_by_referral.load(referral.id)
     assert after.full_name == "After"
+
+
+async def test_a_cases_agreement_comes_with_its_actions_and_both_are_kept(database, settings, session):
+    """The agreement and its actions are one statement; the level below takes the actions from what was kept, and
+    asking again for the same cases' agreements sends nothing."""
+    from datetime import date
+
+    from hub.referrals.models import ActionKind, AgreementAction, OutcomeAgreement
+    from tests.referrals.test_statement_count import statements_on
+
+    police = await create_agency(session, AgencyKind.POLICE, "Essex Police")
+    with_actions, without = await create_referral(session, police), await create_referral(session, police)
+    agreements = [OutcomeAgreement(referral_id=r.id, agreed_on=date(2026, 5, 1)) for r in (with_actions, without)]
+    session.add_all(agreements)
+    await session.flush()
+    session.add_all(
+        AgreementAction(
+            agreement_id=agreements[0].id,
+            kind=ActionKind.APOLOGY,
+            description=f"Action {n}",
+            owner_role=ParticipantRole.RESPONSIBLE,
+            position=n,
+        )
+        for n in range(2)
+    )
+    await session.flush()
+    context = Context(principal=a_manager(), database=database, settings=settings)
+    context._session = session  # the test's transaction
+    loaders = context.loaders
+    keys = [with_actions.id, without.id]
+
+    with statements_on(database.engine) as sent:
+        found = await loaders.agreements_with_actions.groups(keys)
+    assert [[row.id for row in rows] for rows in found] == [[agreements[0].id], [agreements[1].id]]
+    assert len(sent) == 1 and "FROM agreement_action" in sent[0]
+
+    with statements_on(database.engine) as sent:
+        actions = await loaders.actions_by_agreement.groups([a.id for a in agreements])
+        again = await loaders.agreements_with_actions.groups(keys)
+    assert [[row.description for row in rows] for rows in actions] == [["Action 0", "Action 1"], []]
+    assert [[row.id for row in rows] for rows in again] == [[row.id for row in rows] for rows in found]
+    assert sent == []

@@ -40,9 +40,9 @@ async def test_a_page_of_case_records_leaves_nothing_for_the_cycle_collector(htt
     assert left == []
 
 
-async def test_a_page_of_case_records_makes_a_task_only_for_each_levels_statement(http, session, many_cases):  # noqa: F811
-    """The parts a level asks for (participants, history, ..., and below them the agreements' actions) are
-    awaited together as futures: the only tasks are the two statements' own."""
+async def test_a_page_of_case_records_makes_a_task_only_for_its_statement(http, session, many_cases):  # noqa: F811
+    """The parts a level asks for (participants, history, ..., the agreements with their actions) are awaited
+    together as futures: the only task is their statement's own."""
     service = await create_agency(session, AgencyKind.RJ_SERVICE)
     token = await token_for(http, await create_client(session, service, {Role.MANAGER}))
     assert "errors" not in await graphql(http, token, PAGE, {"first": 5})
@@ -59,4 +59,4 @@ async def test_a_page_of_case_records_makes_a_task_only_for_each_levels_statemen
     finally:
         loop.set_task_factory(None)
     assert all(len(edge["node"]["agreement"]["actions"]) == 2 for edge in result["data"]["referrals"]["edges"])
-    assert made == {"Gathered._send.<locals>.send": 2}
+    assert made == {"Gathered._send.<locals>.send": 1}
