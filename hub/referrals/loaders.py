@@ -163,12 +163,10 @@ class AgreementsWithActions:
     def groups(self, keys: Sequence[uuid.UUID]) -> asyncio.Future[list[list[Any]]]:
         if self.agreements.kept(keys) is not None:
             return self.agreements.groups(keys)  # read before: their actions are read when asked for
-        asked = set(keys)
         answer = self.agreements.gathered.ask("actions_of_cases", keys)  # the agreements' statement, this turn
 
         def with_actions(groups: list[list[Any]]) -> list[list[Any]]:
-            # Only these cases' agreements: others asked for in the same statement may not have had theirs read.
-            agreement_ids = [row.id for rows in groups for row in rows if row.referral_id in asked]
+            agreement_ids = [row.id for rows in groups for row in rows]  # these cases' agreements only
             actions = group_by_referral(answer.result()["actions_of_cases"], agreement_ids, attrgetter("agreement_id"))
             self.actions.prime_many(dict(zip(agreement_ids, actions, strict=True)))
             return groups
